@@ -1,0 +1,35 @@
+/*
+ * Descriptor helpers shared by the programs: deadlines on a monotonic
+ * clock, waiting with poll() (which works on pipes and sockets alike),
+ * and writes that finish or fail.
+ */
+#ifndef FS_IO_H
+#define FS_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t io_now_ms(void);
+
+/*
+ * Wait until fd is ready for events (POLLIN or POLLOUT) or the deadline
+ * (io_now_ms() time; -1 for none) passes.  Returns 1 ready, 0 timed out,
+ * -errno on failure.  EINTR is retried against the same deadline.
+ */
+int io_wait(int fd, short events, int64_t deadline);
+
+/*
+ * Write all of buf[0..len) to fd, which may be non-blocking: EAGAIN
+ * waits for POLLOUT, and each wait may last idle_ms (-1: forever) with
+ * no progress.  Returns 0, -ETIMEDOUT, or -errno (EPIPE: the peer left).
+ */
+int io_write_all(int fd, const void *buf, size_t len, int idle_ms);
+
+/* Make sure fds 0, 1 and 2 are open (/dev/null onto closed ones). */
+int io_fds_ensure_open(void);
+
+/* Set or clear O_NONBLOCK. */
+int io_set_nonblock(int fd, int on);
+
+#endif

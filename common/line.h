@@ -1,0 +1,45 @@
+/* Bounded line reading with a deadline; used for requests and answer headers. */
+#ifndef FS_LINE_H
+#define FS_LINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs-limits.h"
+
+enum line_status {
+	LINE_OK,
+	LINE_EOF,	/* end of input before a line began */
+	LINE_PARTIAL,	/* end of input in the middle of a line */
+	LINE_TOOLONG,	/* no LF within the buffer: ERR 414 on the server */
+	LINE_TIMEOUT,
+	LINE_ERROR,	/* errno says why */
+};
+
+struct linebuf {
+	char	buf[FS_LINE_MAX];	/* one line may fill it, LF included */
+	size_t	len;			/* bytes held */
+	size_t	off;			/* first byte not yet handed out */
+	size_t	max;			/* longest line accepted, LF included; <= sizeof(buf) */
+};
+
+/* Start empty, accepting lines of at most max bytes including the LF. */
+void line_init(struct linebuf *lb, size_t max);
+
+/*
+ * Hand out the next line in *ret_line and *ret_len, without its LF and
+ * an optional CR before it; the line is NUL-terminated in place.  The
+ * deadline (io_now_ms() time, -1 none) covers the whole line, not each
+ * read: a client trickling a byte a second still times out.  Bytes after
+ * the line stay buffered for the next call (pipelining).
+ */
+enum line_status line_next(struct linebuf *lb, int fd, int64_t deadline, char **ret_line,
+    size_t *ret_len);
+
+/*
+ * Take up to len bytes already buffered past the last line (a body that
+ * arrived with its header) into dst.  Returns how many were taken.
+ */
+size_t line_take(struct linebuf *lb, void *dst, size_t len);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * Logging: one atomic line per event on stderr.  The program name is the
+ * only global state in filesvc, set once before anything else runs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs-limits.h"
+#include "log.h"
+
+static const char *prog = "filesvc";
+static int max_level = LOG_DEBUG;
+
+void
+log_init(const char *name)
+{
+	prog = name;
+}
+
+void
+log_set_level(int max_prio)
+{
+	max_level = max_prio;
+}
+
+static void
+vlog_msg(int prio, int err, const char *fmt, va_list ap)
+{
+	char msg[FS_LOG_LINE_MAX], line[FS_LOG_LINE_MAX];
+	int n;
+
+	if (prio > max_level)
+		return;
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);	/* a cut log line is acceptable */
+	if (err != 0)
+		n = snprintf(line, sizeof(line), "<%d>%s: %s: %s\n", prio, prog, msg,
+		    strerror(err));
+	else
+		n = snprintf(line, sizeof(line), "<%d>%s: %s\n", prio, prog, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	/*
+	 * One write(2) per line, so lines from many handlers sharing one
+	 * journal stream never interleave.  Nothing useful can be done if
+	 * stderr itself fails.
+	 */
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+void
+log_msg(int prio, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vlog_msg(prio, err, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+_Noreturn void
+die(int status, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_msg(LOG_ERR, err, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+char *
+log_escape(const char *src, size_t len, char *dst, size_t dstsize)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0;
+
+	if (dstsize == 0)
+		return dst;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+		bool plain = c > 0x20 && c < 0x7f && c != '%';
+		size_t need = plain ? 1 : 3;
+
+		if (n + need + 1 > dstsize) {
+			/* Mark the cut so a reader never mistakes it for the whole name. */
+			if (dstsize >= 4) {
+				n = n < dstsize - 4 ? n : dstsize - 4;
+				memcpy(dst + n, "...", 3);
+				n += 3;
+			}
+			break;
+		}
+		if (plain) {
+			dst[n++] = (char)c;
+		} else {
+			dst[n++] = '%';
+			dst[n++] = hex[c >> 4];
+			dst[n++] = hex[c & 15];
+		}
+	}
+	dst[n] = '\0';
+	return dst;
+}

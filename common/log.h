@@ -1,0 +1,33 @@
+/*
+ * The one reporting path of every filesvc program: a single line
+ * "<prio>prog: message[: cause]\n" on fd 2, written with one write(2),
+ * which journald, s6-log and a terminal all read correctly.
+ */
+#ifndef FS_LOG_H
+#define FS_LOG_H
+
+#include <stddef.h>
+#include <syslog.h>
+
+/* Set the program name that starts every line; call once, first thing. */
+void log_init(const char *prog);
+
+/* Lower than this priority (a larger number) is not written: -q, -v. */
+void log_set_level(int max_prio);
+
+/* err is an errno value appended as ": strerror(err)", or 0 for none. */
+void log_msg(int prio, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+_Noreturn void die(int status, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Copy a remote-controlled string src[0..len) into dst (dstsize bytes,
+ * NUL-terminated) fit for a log line: bytes below 0x21, above 0x7e and
+ * '%' become %XX, and the result is cut at dstsize - 1 with a trailing
+ * "..." when it does not fit.  Returns dst.
+ */
+char *log_escape(const char *src, size_t len, char *dst, size_t dstsize);
+
+#endif
