@@ -23,7 +23,8 @@
 int
 confine_init(struct confine *c, const char *dir)
 {
-	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* O_RDONLY, not O_PATH: an unreadable root is refused now, not per request. */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd == -1)
 		return -errno;

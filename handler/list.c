@@ -1,0 +1,193 @@
+/*
+ * LIST: read the directory in large getdents64 batches, stat each entry
+ * without following links, follow a symlink only beneath the root, sort
+ * bytewise by raw name and send header and body in one go.  The whole
+ * body is built first because the header must state its length.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "handler.h"
+#include "io.h"
+#include "listing.h"
+#include "log.h"
+#include "path.h"
+
+struct entry {
+	size_t		name;	/* offset in the name arena */
+	uint64_t	size;
+	int64_t		mtime;
+	char		type;
+};
+
+struct dirlist {
+	struct entry	*e;
+	size_t		 n, cap;
+	char		*names;	/* NUL-terminated names, back to back */
+	size_t		 names_len, names_cap;
+};
+
+static int
+grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap == 0 ? 256 : *cap;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	if ((np = realloc(*p, ncap * elem)) == NULL)
+		return -ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static int
+dirlist_add(struct dirlist *d, const char *name, const struct stat *st)
+{
+	size_t nlen = strlen(name) + 1;
+
+	if (d->n == FS_LIST_MAX)
+		return -EFBIG;
+	if (grow((void **)&d->e, &d->cap, d->n + 1, sizeof(*d->e)) < 0 ||
+	    grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
+		return -ENOMEM;
+	memcpy(d->names + d->names_len, name, nlen);
+	d->e[d->n++] = (struct entry){
+		.name = d->names_len,
+		.size = st->st_size < 0 ? 0 : (uint64_t)st->st_size,
+		.mtime = (int64_t)st->st_mtim.tv_sec,
+		.type = S_ISDIR(st->st_mode) ? 'd' : 'f',
+	};
+	d->names_len += nlen;
+	return 0;
+}
+
+/*
+ * What a directory entry stands for, judged without following links; a
+ * symlink is followed only through confine_open(), so one that dangles
+ * or leaves the root is left out.  Returns true when it is listed.
+ */
+static bool
+entry_stat(struct session *s, int dirfd, struct target *t, const char *name, struct stat *st)
+{
+	bool ok;
+	int fd;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == -1)
+		return false;	/* vanished since getdents: not listed */
+	if (S_ISLNK(st->st_mode)) {
+		t->comp[t->n] = name;
+		if ((fd = confine_open(&s->root, t->comp, t->n + 1, O_PATH)) < 0)
+			return false;
+		ok = fstat(fd, st) == 0;
+		(void)close(fd);
+		if (!ok)
+			return false;
+	}
+	return S_ISREG(st->st_mode) || S_ISDIR(st->st_mode);
+}
+
+static bool
+entry_wanted(const struct session *s, const char *name)
+{
+	if (name[0] != '.')
+		return true;
+	if (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))
+		return false;
+	return s->opt->show_hidden;
+}
+
+/* Read every entry of dirfd into d; returns 0 or -errno (-EFBIG past FS_LIST_MAX). */
+static int
+dirlist_read(struct session *s, int dirfd, struct target *t, struct dirlist *d)
+{
+	char buf[64 * 1024] __attribute__((aligned(8)));
+	ssize_t got, off;
+	struct stat st;
+	int r;
+
+	while ((got = getdents64(dirfd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < got; off += ((struct dirent64 *)(buf + off))->d_reclen) {
+			const char *name = ((struct dirent64 *)(buf + off))->d_name;
+
+			if (!entry_wanted(s, name) || !entry_stat(s, dirfd, t, name, &st))
+				continue;
+			if ((r = dirlist_add(d, name, &st)) < 0)
+				return r;
+		}
+	}
+	return got < 0 ? -errno : 0;
+}
+
+/* strcmp compares as unsigned char: bytewise, as the protocol orders names. */
+static int
+entry_cmp(const void *a, const void *b, void *names)
+{
+	const struct entry *x = a, *y = b;
+
+	return strcmp((const char *)names + x->name, (const char *)names + y->name);
+}
+
+/* Header then body, formatted into one buffer and written at once. */
+static int
+dirlist_send(struct session *s, struct dirlist *d)
+{
+	size_t cap = FS_HEADER_MAX + d->n * LISTING_LINE_MAX, hlen, len, i;
+	char hdr[FS_HEADER_MAX], *body;
+	int n, r;
+
+	if ((body = malloc(cap)) == NULL)
+		return -ENOMEM;
+	for (len = 0, i = 0; i < d->n; i++) {
+		n = listing_format(d->e[i].type, d->e[i].size, d->e[i].mtime,
+		    d->names + d->e[i].name, body + len, cap - len);
+		len += n < 0 ? 0 : (size_t)n;	/* names come from getdents: <= NAME_MAX */
+	}
+	hlen = (size_t)snprintf(hdr, sizeof(hdr), "OK %zu entries=%zu\n", len, d->n);
+	if ((r = session_send_header(s, hdr, hlen)) == 0) {
+		r = io_write_all(s->out, body, len, (int)s->opt->timeout_s * 1000);
+		if (r == 0)
+			s->sent += len;
+	}
+	free(body);
+	return r;
+}
+
+enum fs_status
+verb_list(struct session *s, struct request *req)
+{
+	struct dirlist d = { 0 };
+	struct target t;
+	struct stat st;
+	enum fs_status status;
+	int fd, r;
+
+	status = target_open(s, req, &t, O_RDONLY | O_NONBLOCK | O_NOCTTY, &fd, &st);
+	if (status != FS_OK)
+		return status;
+	if (!S_ISDIR(st.st_mode)) {
+		(void)close(fd);
+		return FS_E400;		/* as GET of a directory is */
+	}
+	if ((r = dirlist_read(s, fd, &t, &d)) == 0) {
+		qsort_r(d.e, d.n, sizeof(*d.e), entry_cmp, d.names);
+		if (dirlist_send(s, &d) < 0)
+			s->gone = true;
+	} else if (r == -EFBIG) {
+		log_msg(LOG_ERR, 0, "%s: LIST: more than %d entries", s->peer, FS_LIST_MAX);
+	}
+	(void)close(fd);
+	free(d.e);
+	free(d.names);
+	return r == 0 ? FS_OK : (r == -EFBIG ? FS_E500 : status_from_errno(-r));
+}

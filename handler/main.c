@@ -1,0 +1,110 @@
+/*
+ * filesvc-handler: serve one connection on fds 0 and 1, log on fd 2.
+ * Started per connection by systemd (Accept=yes), filesvc-inetd, any
+ * inetd, or over pipes.  main() only sequences the phases.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "fs-limits.h"
+#include "handler.h"
+#include "io.h"
+#include "log.h"
+#include "parse.h"
+
+#define DEFAULT_ROOT	"/srv/filesvc"
+#define DEFAULT_TIMEOUT	30
+
+static const char usage[] =
+    "Usage: filesvc-handler [--root DIR] [--timeout SECONDS] [--show-hidden]\n"
+    "Serve one filesvc connection: requests on stdin, answers on stdout, log on stderr.\n"
+    "\n"
+    "  -r, --root DIR         serve the tree beneath DIR (default " DEFAULT_ROOT ")\n"
+    "  -t, --timeout SECONDS  idle timeout, 1-86400 (default 30): waiting for a\n"
+    "                         request line, or for the client to take data\n"
+    "  -a, --show-hidden      list and serve names that start with '.'\n"
+    "  -h, --help             show this help and exit\n"
+    "  -V, --version          show the version and exit\n"
+    "\n"
+    "Exit status: 0 when the connection ended (however the client ended it),\n"
+    "1 on a server-side failure (e.g. the root cannot be opened), 2 on bad usage.\n"
+    "See filesvc-handler(8) and filesvc(7) for the protocol.\n";
+
+/* Returns 0 to go on, 1 after --help or --version, -1 after a usage error. */
+static int
+options_parse(int argc, char *argv[], struct options *opt)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "show-hidden", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	*opt = (struct options){ .root = DEFAULT_ROOT, .timeout_s = DEFAULT_TIMEOUT };
+	while ((c = getopt_long(argc, argv, "r:t:ahV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			opt->root = optarg;
+			break;
+		case 't':
+			if (parse_u64_range(optarg, 1, 86400, &v) < 0) {
+				log_msg(LOG_ERR, 0, "invalid timeout '%s': want 1-86400 seconds",
+				    optarg);
+				goto usage;
+			}
+			opt->timeout_s = (unsigned)v;
+			break;
+		case 'a':
+			opt->show_hidden = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case 'V':
+			puts("filesvc-handler " FS_VERSION);
+			return 1;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc) {
+		log_msg(LOG_ERR, 0, "unexpected argument '%s'", argv[optind]);
+		goto usage;
+	}
+	return 0;
+usage:
+	fputs("Try 'filesvc-handler --help'.\n", stderr);
+	return -1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options opt;
+	struct session s;
+	int r;
+
+	log_init("filesvc-handler");
+	if ((r = options_parse(argc, argv, &opt)) != 0)
+		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;
+	if ((r = io_fds_ensure_open()) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot set up standard descriptors");
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)	/* a vanished client is EPIPE, not death */
+		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
+	if ((r = session_open(&s, &opt)) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot open root %s", opt.root);
+
+	session_serve(&s);	/* until QUIT, EOF, a closing ERR, or the client is gone */
+	session_close(&s);
+	return FS_EXIT_OK;
+}

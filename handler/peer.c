@@ -1,0 +1,67 @@
+/*
+ * The peer's address for log lines: the socket on fd 0 if there is one,
+ * else what the super-server put in the environment.  Environment values
+ * are escaped like any remote-controlled string.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "handler.h"
+#include "log.h"
+
+static bool
+peer_from_socket(char *dst, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN];
+
+	if (getpeername(0, (struct sockaddr *)&ss, &len) == -1)
+		return false;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)) == NULL)
+			return false;
+		(void)snprintf(dst, size, "%s:%u", ip, ntohs(in->sin_port));
+		return true;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip)) == NULL)
+			return false;
+		(void)snprintf(dst, size, "[%s]:%u", ip, ntohs(in6->sin6_port));
+		return true;
+	}
+	return false;
+}
+
+void
+peer_describe(char *dst, size_t size)
+{
+	static const char *const vars[][2] = {
+		{ "REMOTE_ADDR", "REMOTE_PORT" },	/* systemd Accept=yes */
+		{ "TCPREMOTEIP", "TCPREMOTEPORT" },	/* UCSPI: tcpserver, filesvc-inetd */
+	};
+	char ip[64], port[16];
+	size_t i;
+
+	if (peer_from_socket(dst, size))
+		return;
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *a = getenv(vars[i][0]), *p = getenv(vars[i][1]);
+
+		if (a == NULL)
+			continue;
+		log_escape(a, strlen(a), ip, sizeof(ip));
+		log_escape(p != NULL ? p : "-", p != NULL ? strlen(p) : 1, port, sizeof(port));
+		(void)snprintf(dst, size, strchr(ip, ':') != NULL ? "[%s]:%s" : "%s:%s", ip, port);
+		return;
+	}
+	(void)snprintf(dst, size, "-");
+}

@@ -1,0 +1,210 @@
+"""Shared helpers for filesvc's integration tests.
+
+The tests run the real binaries (paths come from meson through the
+environment) over pipes and real loopback sockets.  Standard library only:
+the suite must run on a fresh Debian 12 with nothing but the build
+dependencies installed.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+HANDLER = os.environ.get("FILESVC_HANDLER", "")
+INETD = os.environ.get("FILESVC_INETD", "")
+FGET = os.environ.get("FGET", "")
+SOCKET_ACTIVATE = shutil.which("systemd-socket-activate") or "/usr/bin/systemd-socket-activate"
+
+
+def free_port(host="127.0.0.1"):
+    """A TCP port that was free a moment ago (bind to port 0, read it, close)."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_port(host, port, timeout=10.0, proc=None):
+    """Wait until something accepts on host:port; fail if proc dies first."""
+    deadline = time.monotonic() + timeout
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError("server exited early with status %s" % proc.returncode)
+        try:
+            with socket.socket(fam, socket.SOCK_STREAM) as s:
+                s.settimeout(1.0)
+                s.connect((host, port))
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise AssertionError("nothing listens on %s:%d after %.0fs" % (host, port, timeout))
+
+
+class Answer:
+    """One parsed answer: ok, code, body, and the header's key=value pairs."""
+
+    def __init__(self, header, body=b""):
+        self.header = header
+        self.body = body
+        parts = header.split(b" ")
+        self.ok = parts[0] == b"OK"
+        self.code = 0 if self.ok else int(parts[1])
+        self.keys = {}
+        if self.ok:
+            for kv in parts[2:]:
+                k, _, v = kv.partition(b"=")
+                self.keys[k.decode()] = v.decode()
+
+    def __repr__(self):
+        return "Answer(%r, %d body bytes)" % (self.header, len(self.body))
+
+
+class Reader:
+    """Reads answers from a byte stream (a socket or a pipe)."""
+
+    def __init__(self, recv):
+        self.recv = recv
+        self.buf = b""
+
+    def _fill(self):
+        chunk = self.recv(1 << 16)
+        if not chunk:
+            raise EOFError("connection closed")
+        self.buf += chunk
+
+    def line(self):
+        while b"\n" not in self.buf:
+            self._fill()
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line
+
+    def exactly(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def answer(self):
+        hdr = self.line()
+        if hdr.startswith(b"OK "):
+            n = int(hdr.split(b" ")[1])
+            return Answer(hdr, self.exactly(n))
+        return Answer(hdr)
+
+    def rest(self):
+        """Everything until EOF."""
+        while True:
+            try:
+                self._fill()
+            except EOFError:
+                data, self.buf = self.buf, b""
+                return data
+
+
+class Conn:
+    """A client connection over TCP."""
+
+    def __init__(self, host, port, timeout=20.0):
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect((host, port))
+        self.reader = Reader(self.sock.recv)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def request(self, line):
+        self.send(line + b"\n")
+        return self.reader.answer()
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def run_pipe(args, stdin_bytes, timeout=30):
+    """Run a program with stdin from bytes; return (returncode, stdout, stderr)."""
+    p = subprocess.run(args, input=stdin_bytes, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def stop(proc, sig=signal.SIGTERM, timeout=10):
+    """Stop a process we started, by its PID; SIGKILL if it does not go."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+class Server:
+    """filesvc-handler under systemd-socket-activate --inetd -a, on loopback."""
+
+    def __init__(self, root, host="127.0.0.1", extra=(), env=None):
+        self.host = host
+        self.port = free_port(host)
+        self.log = tempfile.TemporaryFile()
+        addr = ("[%s]:%d" % (host, self.port)) if ":" in host else ("%s:%d" % (host, self.port))
+        args = [SOCKET_ACTIVATE, "--inetd", "-a", "-l", addr]
+        for k, v in (env or {}).items():
+            args += ["-E", "%s=%s" % (k, v)]
+        args += [HANDLER, "--root", root] + list(extra)
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        wait_port(host, self.port, proc=self.proc)
+
+    def connect(self, timeout=20.0):
+        return Conn(self.host, self.port, timeout)
+
+    def logs(self):
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def stop(self):
+        stop(self.proc)
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class TreeCase(unittest.TestCase):
+    """A test case with a fresh temporary directory tree in self.root."""
+
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="filesvc-test-")
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+
+    def write(self, rel, data=b""):
+        path = os.path.join(self.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+
+def main():
+    """Run the module's tests; exit non-zero on any failure (meson reads the status)."""
+    for name, path in (("FILESVC_HANDLER", HANDLER),):
+        if not path or not os.access(path, os.X_OK):
+            raise SystemExit("%s is not set to an executable (run through meson test)" % name)
+    unittest.main(verbosity=2)
