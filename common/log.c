@@ -96,6 +96,11 @@ log_escape(const char *src, size_t len, char *dst, size_t dstsize)
 			/* Mark the cut so a reader never mistakes it for the whole name. */
 			if (dstsize >= 4) {
 				n = n < dstsize - 4 ? n : dstsize - 4;
+				/* Never leave half an escape before the mark. */
+				if (n >= 1 && dst[n - 1] == '%')
+					n -= 1;
+				else if (n >= 2 && dst[n - 2] == '%')
+					n -= 2;
 				memcpy(dst + n, "...", 3);
 				n += 3;
 			}

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""filesvc-handler over pipes: the protocol, request by request, as docs/protocol.md states it."""
+
+import os
+import subprocess
+import time
+import unittest
+
+import harness
+from harness import HANDLER, Reader, run_pipe
+
+
+def answers(out):
+    """Split a whole answer stream into Answer objects."""
+    chunks = [out]
+
+    def recv(_n):
+        return chunks.pop() if chunks else b""
+    r = Reader(recv)
+    result = []
+    while True:
+        try:
+            result.append(r.answer())
+        except EOFError:
+            if r.buf:
+                raise AssertionError("trailing bytes: %r" % r.buf)
+            return result
+
+
+class PipeCase(harness.TreeCase):
+    def setUp(self):
+        super().setUp()
+        self.write("a.txt", b"hello\n")
+        self.write("sub/b.bin", bytes(range(256)) * 4)
+        self.write("empty", b"")
+        os.mkdir(os.path.join(self.root, "emptydir"))
+        self.write("with space", b"s")
+        self.write(".hidden", b"secret")
+        self.write("nl\nname", b"n")
+        self.write(b"\xff\xfe-latin".decode("utf-8", "surrogateescape"), b"x")
+        os.symlink("a.txt", os.path.join(self.root, "link"))
+        os.symlink("/etc/passwd", os.path.join(self.root, "abs"))
+        os.symlink("../../..", os.path.join(self.root, "sub", "up"))
+        os.symlink("nowhere", os.path.join(self.root, "dangling"))
+        os.mkfifo(os.path.join(self.root, "fifo"))
+
+    def run_handler(self, requests, extra=(), timeout=30):
+        rc, out, err = run_pipe([HANDLER, "--root", self.root] + list(extra), requests, timeout)
+        self.assertEqual(rc, 0, err)
+        return answers(out), err.decode("utf-8", "replace")
+
+    def one(self, request, extra=()):
+        got, _ = self.run_handler(request + b"\n", extra)
+        self.assertEqual(len(got), 1)
+        return got[0]
+
+
+class ListTest(PipeCase):
+    def test_root_listing_sorted_encoded_filtered(self):
+        a = self.one(b"LIST")
+        self.assertTrue(a.ok)
+        lines = a.body.split(b"\n")[:-1]
+        names = [l.split(b" ")[3] for l in lines]
+        # Bytewise by raw name: "a.txt" < "empty" < ... < "with space" < "\xff\xfe-latin".
+        self.assertEqual(names, [b"a.txt", b"empty", b"emptydir", b"link", b"nl%0Aname",
+                                 b"sub", b"with%20space", b"%FF%FE-latin"])
+        self.assertEqual(a.keys["entries"], str(len(lines)))
+        self.assertEqual(int(a.header.split(b" ")[1]), len(a.body))
+        by_name = {l.split(b" ")[3]: l.split(b" ") for l in lines}
+        st = os.stat(os.path.join(self.root, "a.txt"))
+        self.assertEqual(by_name[b"a.txt"], [b"f", b"6", str(int(st.st_mtime)).encode(), b"a.txt"])
+        self.assertEqual(by_name[b"sub"][0], b"d")
+        self.assertEqual(by_name[b"link"][:2], [b"f", b"6"])  # followed inside the root
+
+    def test_slash_and_empty_are_root(self):
+        self.assertEqual(self.one(b"LIST /").body, self.one(b"LIST").body)
+        self.assertEqual(self.one(b"list ./").body, self.one(b"LIST").body)
+
+    def test_show_hidden(self):
+        a = self.one(b"LIST", ["--show-hidden"])
+        self.assertIn(b" .hidden\n", a.body)
+        self.assertNotIn(b" .\n", a.body)
+        self.assertNotIn(b" ..\n", a.body)
+
+    def test_symlink_leaving_root_left_out(self):
+        a = self.one(b"LIST sub")
+        self.assertEqual(a.keys["entries"], "1")
+        self.assertTrue(a.body.endswith(b" b.bin\n"))
+
+    def test_empty_dir(self):
+        a = self.one(b"LIST emptydir")
+        self.assertEqual(a.header, b"OK 0 entries=0")
+
+    def test_list_of_file_is_400(self):
+        self.assertEqual(self.one(b"LIST a.txt").code, 400)
+
+
+class GetTest(PipeCase):
+    def test_whole(self):
+        a = self.one(b"GET a.txt")
+        st = os.stat(os.path.join(self.root, "a.txt"))
+        self.assertEqual(a.header, b"OK 6 size=6 mtime=%d" % int(st.st_mtime))
+        self.assertEqual(a.body, b"hello\n")
+
+    def test_ranges(self):
+        data = bytes(range(256)) * 4
+        self.assertEqual(self.one(b"GET sub/b.bin 10").body, data[10:])
+        self.assertEqual(self.one(b"GET /sub/b.bin 10 5").body, data[10:15])
+        self.assertEqual(self.one(b"GET sub/b.bin 1020 100").body, data[1020:])  # clamped
+        self.assertEqual(self.one(b"GET sub/b.bin 1024").header.split(b" ")[:2], [b"OK", b"0"])
+        self.assertEqual(self.one(b"GET sub/b.bin 0 0").body, b"")
+        self.assertEqual(self.one(b"GET sub/b.bin 1025").code, 416)
+
+    def test_empty_file(self):
+        self.assertEqual(self.one(b"GET empty").header.split(b" ")[:3], [b"OK", b"0", b"size=0"])
+
+    def test_encoded_names(self):
+        self.assertEqual(self.one(b"GET with%20space").body, b"s")
+        self.assertEqual(self.one(b"GET nl%0aname").body, b"n")
+        self.assertEqual(self.one(b"GET %ff%FE-latin").body, b"x")
+
+    def test_directory_is_400(self):
+        self.assertEqual(self.one(b"GET sub").code, 400)
+
+    def test_symlink_inside_followed(self):
+        self.assertEqual(self.one(b"GET link").body, b"hello\n")
+
+    def test_fifo_refused_without_hanging(self):
+        self.assertEqual(self.one(b"GET fifo").code, 403)
+
+    def test_hidden_not_served(self):
+        self.assertEqual(self.one(b"GET .hidden").code, 404)
+        self.assertEqual(self.one(b"GET .hidden", ["--show-hidden"]).body, b"secret")
+
+
+class StatTest(PipeCase):
+    def test_file_and_dir(self):
+        st = os.stat(os.path.join(self.root, "a.txt"))
+        self.assertEqual(self.one(b"STAT a.txt").header,
+                         b"OK 0 type=f size=6 mtime=%d" % int(st.st_mtime))
+        self.assertTrue(self.one(b"STAT /").header.startswith(b"OK 0 type=d size="))
+        self.assertEqual(self.one(b"STAT nope").code, 404)
+
+
+class TraversalTest(PipeCase):
+    def test_refusals(self):
+        rows = [
+            (b"GET ..", 403), (b"GET ../etc/passwd", 403), (b"GET sub/../a.txt", 403),
+            (b"GET %2e%2e/etc/passwd", 403), (b"GET %2E%2E", 403),
+            (b"GET abs", 403), (b"GET sub/up/etc/passwd", 403), (b"LIST sub/up", 403),
+            (b"STAT abs", 403), (b"GET dangling", 404),
+            (b"GET a%00", 400), (b"GET %00", 400), (b"GET a%2", 400),
+        ]
+        got, _ = self.run_handler(b"".join(r + b"\n" for r, _ in rows))
+        self.assertEqual([a.code for a in got], [c for _, c in rows])
+
+    def test_nothing_outside_in_any_answer(self):
+        got, _ = self.run_handler(b"GET abs\nLIST sub/up\nGET sub/up/etc/passwd\n")
+        self.assertTrue(all(not a.ok and a.body == b"" for a in got))
+
+
+class ErrorTest(PipeCase):
+    def test_400_keeps_connection(self):
+        got, err = self.run_handler(b"FOO\nGET\nGET  a.txt\nGET a.txt x\nGET \xc3\xa9\nGET a.txt\n")
+        self.assertEqual([a.code for a in got], [400, 400, 400, 400, 400, 0])
+        self.assertEqual(got[-1].body, b"hello\n")
+        self.assertIn("<4>filesvc-handler: - 400 malformed request: FOO", err)
+
+    def test_414_closes(self):
+        got, _ = self.run_handler(b"GET " + b"x" * 4100 + b"\nGET a.txt\n")
+        self.assertEqual([a.code for a in got], [414])
+
+    def test_4096_bytes_accepted(self):
+        line = b"GET " + b"x" * (4096 - 5) + b"\n"
+        self.assertEqual(len(line), 4096)
+        got, _ = self.run_handler(line + b"GET a.txt\n")
+        self.assertEqual([a.code for a in got], [404, 0])
+
+    def test_crlf_and_case(self):
+        got, _ = self.run_handler(b"get a.txt\r\nStAt a.txt\r\n")
+        self.assertEqual(got[0].body, b"hello\n")
+        self.assertTrue(got[1].ok)
+
+    def test_quit_closes(self):
+        got, _ = self.run_handler(b"QUIT\nGET a.txt\n")
+        self.assertEqual([a.header for a in got], [b"OK 0"])
+
+    def test_pipelined_in_order(self):
+        got, err = self.run_handler(b"STAT a.txt\nGET a.txt\nLIST emptydir\nGET nope\nQUIT\n")
+        self.assertEqual([a.code for a in got], [0, 0, 0, 404, 0])
+        self.assertEqual(got[1].body, b"hello\n")
+        self.assertEqual(len(err.strip().split("\n")), 5)  # one log line per request
+
+    def test_idle_timeout_408(self):
+        p = subprocess.Popen([HANDLER, "--root", self.root, "--timeout", "1"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        t0 = time.monotonic()
+        p.stdin.write(b"GET a.txt\nGET")  # then nothing more: the deadline covers the whole line
+        p.stdin.flush()
+        out = p.stdout.read()  # stdin stays open: only the deadline can end this
+        p.wait(timeout=20)
+        err = p.stderr.read()
+        p.stdin.close()
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual([a.code for a in answers(out)], [0, 408])
+        self.assertLess(time.monotonic() - t0, 15)
+        self.assertIn(b"idle timeout", err)
+
+
+class LogTest(PipeCase):
+    def test_request_lines_and_priorities(self):
+        env = dict(os.environ, TCPREMOTEIP="192.0.2.7", TCPREMOTEPORT="4242")
+        p = subprocess.run([HANDLER, "--root", self.root], input=b"GET a.txt\nGET nope\n",
+                           capture_output=True, env=env, timeout=30)
+        lines = p.stderr.decode().strip().split("\n")
+        self.assertRegex(lines[0], r"^<6>filesvc-handler: 192\.0\.2\.7:4242 GET /a\.txt OK 6 \d+\.\d{3}s$")
+        self.assertRegex(lines[1], r"^<4>filesvc-handler: 192\.0\.2\.7:4242 GET /nope 404 0 ")
+
+    def test_remote_strings_escaped(self):
+        env = dict(os.environ, REMOTE_ADDR="evil\nline", REMOTE_PORT="1")
+        p = subprocess.run([HANDLER, "--root", self.root], input=b"GET x%0Ay%1B\n",
+                           capture_output=True, env=env, timeout=30)
+        err = p.stderr.decode()
+        self.assertEqual(err.count("\n"), 1)
+        self.assertIn("evil%0Aline:1 GET /x%0Ay%1B 404", err)
+
+
+class CommandLineTest(unittest.TestCase):
+    def test_help_and_version(self):
+        p = subprocess.run([HANDLER, "--help"], capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn(b"Usage: filesvc-handler", p.stdout)
+        p = subprocess.run([HANDLER, "--version"], capture_output=True, timeout=10)
+        self.assertRegex(p.stdout, rb"^filesvc-handler \d+\.\d+\.\d+\n$")
+
+    def test_bad_usage_exit_2(self):
+        for args in (["--timeout", "0"], ["--timeout", "x"], ["--bogus"], ["extra"]):
+            p = subprocess.run([HANDLER] + args, capture_output=True, timeout=10)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn(b"Try 'filesvc-handler --help'.", p.stderr)
+
+    def test_missing_root_exit_1(self):
+        p = subprocess.run([HANDLER, "--root", "/nonexistent/x"], input=b"LIST\n",
+                           capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, b"")
+        self.assertIn(b"filesvc-handler: cannot open root /nonexistent/x: No such file or directory",
+                      p.stderr)
+
+
+if __name__ == "__main__":
+    harness.main()

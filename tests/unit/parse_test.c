@@ -1,0 +1,92 @@
+/* Decimal numbers: digits only, no sign, no blanks, no overflow. */
+#include <errno.h>
+#include <string.h>
+
+#include "parse.h"
+#include "unit.h"
+
+static const struct {
+	const char	*in;
+	int		 r;
+	uint64_t	 v;
+} u64_cases[] = {
+	{ "0", 0, 0 },
+	{ "42", 0, 42 },
+	{ "007", 0, 7 },
+	{ "18446744073709551615", 0, UINT64_MAX },	/* exactly the limit */
+	{ "18446744073709551616", -ERANGE, 0 },		/* the limit + 1 */
+	{ "99999999999999999999", -ERANGE, 0 },
+	{ "", -EINVAL, 0 },
+	{ "-1", -EINVAL, 0 },
+	{ "+1", -EINVAL, 0 },
+	{ " 1", -EINVAL, 0 },
+	{ "1 ", -EINVAL, 0 },
+	{ "0x10", -EINVAL, 0 },
+	{ "1e3", -EINVAL, 0 },
+	{ "\xff", -EINVAL, 0 },
+};
+
+START_TEST(u64_table)
+{
+	uint64_t v = 12345;
+	int r = parse_u64(u64_cases[_i].in, strlen(u64_cases[_i].in), &v);
+
+	ck_assert_int_eq(r, u64_cases[_i].r);
+	if (r == 0)
+		ck_assert_uint_eq(v, u64_cases[_i].v);
+	else
+		ck_assert_uint_eq(v, 12345);	/* untouched on failure */
+}
+END_TEST
+
+START_TEST(u64_length_not_nul)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(parse_u64("12345", 2, &v), 0);
+	ck_assert_uint_eq(v, 12);
+}
+END_TEST
+
+START_TEST(u64_range)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(parse_u64_range("1", 1, 10, &v), 0);
+	ck_assert_int_eq(parse_u64_range("10", 1, 10, &v), 0);
+	ck_assert_int_eq(parse_u64_range("0", 1, 10, &v), -ERANGE);
+	ck_assert_int_eq(parse_u64_range("11", 1, 10, &v), -ERANGE);
+	ck_assert_int_eq(parse_u64_range("x", 1, 10, &v), -EINVAL);
+}
+END_TEST
+
+START_TEST(i64)
+{
+	int64_t v;
+
+	ck_assert_int_eq(parse_i64("-5", 2, &v), 0);
+	ck_assert_int_eq(v, -5);
+	ck_assert_int_eq(parse_i64("9223372036854775807", 19, &v), 0);
+	ck_assert_int_eq(v, INT64_MAX);
+	ck_assert_int_eq(parse_i64("9223372036854775808", 19, &v), -ERANGE);
+	ck_assert_int_eq(parse_i64("-9223372036854775808", 20, &v), 0);
+	ck_assert(v == INT64_MIN);
+	ck_assert_int_eq(parse_i64("-9223372036854775809", 20, &v), -ERANGE);
+	ck_assert_int_eq(parse_i64("-", 1, &v), -EINVAL);
+	ck_assert_int_eq(parse_i64("--1", 3, &v), -EINVAL);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
+{
+	Suite *s = suite_create("parse");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_loop_test(tc, u64_table, 0, ARRAY_LEN(u64_cases));
+	tcase_add_test(tc, u64_length_not_nul);
+	tcase_add_test(tc, u64_range);
+	tcase_add_test(tc, i64);
+	suite_add_tcase(s, tc);
+	return s;
+}
