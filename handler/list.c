@@ -52,11 +52,11 @@ grow(void **p, size_t *cap, size_t need, size_t elem)
 }
 
 static int
-dirlist_add(struct dirlist *d, const char *name, const struct stat *st)
+dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat *st)
 {
 	size_t nlen = strlen(name) + 1;
 
-	if (d->n == FS_LIST_MAX)
+	if (d->n >= max)
 		return -EFBIG;
 	if (grow((void **)&d->e, &d->cap, d->n + 1, sizeof(*d->e)) < 0 ||
 	    grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
@@ -107,7 +107,7 @@ entry_wanted(const struct session *s, const char *name)
 	return s->opt->show_hidden;
 }
 
-/* Read every entry of dirfd into d; returns 0 or -errno (-EFBIG past FS_LIST_MAX). */
+/* Read every entry of dirfd into d; returns 0 or -errno (-EFBIG past --max-entries). */
 static int
 dirlist_read(struct session *s, int dirfd, struct target *t, struct dirlist *d)
 {
@@ -122,7 +122,7 @@ dirlist_read(struct session *s, int dirfd, struct target *t, struct dirlist *d)
 
 			if (!entry_wanted(s, name) || !entry_stat(s, dirfd, t, name, &st))
 				continue;
-			if ((r = dirlist_add(d, name, &st)) < 0)
+			if ((r = dirlist_add(d, s->opt->max_entries, name, &st)) < 0)
 				return r;
 		}
 	}
@@ -184,7 +184,8 @@ verb_list(struct session *s, struct request *req)
 		if (dirlist_send(s, &d) < 0)
 			s->gone = true;
 	} else if (r == -EFBIG) {
-		log_msg(LOG_ERR, 0, "%s: LIST: more than %d entries", s->peer, FS_LIST_MAX);
+		log_msg(LOG_ERR, 0, "%s: LIST: directory has more than %" PRIu64 " entries (--max-entries)",
+		    s->peer, s->opt->max_entries);
 	}
 	(void)close(fd);
 	free(d.e);

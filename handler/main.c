@@ -19,15 +19,20 @@
 
 #define DEFAULT_ROOT	"/srv/filesvc"
 #define DEFAULT_TIMEOUT	30
+#define FS_STR2(x)	#x
+#define FS_STR(x)	FS_STR2(x)
 
 static const char usage[] =
     "Usage: filesvc-handler [--root DIR] [--timeout SECONDS] [--show-hidden]\n"
+    "                       [--max-entries N]\n"
     "Serve one filesvc connection: requests on stdin, answers on stdout, log on stderr.\n"
     "\n"
     "  -r, --root DIR         serve the tree beneath DIR (default " DEFAULT_ROOT ")\n"
     "  -t, --timeout SECONDS  idle timeout, 1-86400 (default 30): waiting for a\n"
     "                         request line, or for the client to take data\n"
     "  -a, --show-hidden      list and serve names that start with '.'\n"
+    "  -m, --max-entries N    answer ERR 500 to a LIST of more than N entries,\n"
+    "                         1-" FS_STR(FS_LIST_MAX) " (default " FS_STR(FS_LIST_MAX) "): bounds memory\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
@@ -43,6 +48,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "root", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "show-hidden", no_argument, NULL, 'a' },
+		{ "max-entries", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -50,8 +56,9 @@ options_parse(int argc, char *argv[], struct options *opt)
 	uint64_t v;
 	int c;
 
-	*opt = (struct options){ .root = DEFAULT_ROOT, .timeout_s = DEFAULT_TIMEOUT };
-	while ((c = getopt_long(argc, argv, "r:t:ahV", longopts, NULL)) != -1) {
+	*opt = (struct options){ .root = DEFAULT_ROOT, .timeout_s = DEFAULT_TIMEOUT,
+	    .max_entries = FS_LIST_MAX };
+	while ((c = getopt_long(argc, argv, "r:t:am:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			opt->root = optarg;
@@ -66,6 +73,13 @@ options_parse(int argc, char *argv[], struct options *opt)
 			break;
 		case 'a':
 			opt->show_hidden = true;
+			break;
+		case 'm':
+			if (parse_u64_range(optarg, 1, FS_LIST_MAX, &opt->max_entries) < 0) {
+				log_msg(LOG_ERR, 0, "invalid max-entries '%s': want 1-%d", optarg,
+				    FS_LIST_MAX);
+				goto usage;
+			}
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -207,6 +207,24 @@ class ErrorTest(PipeCase):
         self.assertIn(b"idle timeout", err)
 
 
+class ServerSideErrorTest(PipeCase):
+    def test_500_when_listing_exceeds_max_entries(self):
+        got, err = self.run_handler(b"LIST\nLIST sub\n", ["--max-entries", "3"])
+        self.assertEqual([a.code for a in got], [500, 0])  # the connection goes on
+        self.assertIn("<3>filesvc-handler: - LIST / 500", err)
+        self.assertIn("more than 3 entries", err)
+
+    def test_503_when_out_of_descriptors(self):
+        import resource
+
+        def few_fds():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))  # 0-2 and the root, no more
+        p = subprocess.run([HANDLER, "--root", self.root], input=b"GET a.txt\nLIST\n",
+                           capture_output=True, preexec_fn=few_fds, timeout=30)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual([a.code for a in answers(p.stdout)], [503, 503])
+
+
 class LogTest(PipeCase):
     def test_request_lines_and_priorities(self):
         env = dict(os.environ, TCPREMOTEIP="192.0.2.7", TCPREMOTEPORT="4242")
@@ -234,7 +252,8 @@ class CommandLineTest(unittest.TestCase):
         self.assertRegex(p.stdout, rb"^filesvc-handler \d+\.\d+\.\d+\n$")
 
     def test_bad_usage_exit_2(self):
-        for args in (["--timeout", "0"], ["--timeout", "x"], ["--bogus"], ["extra"]):
+        for args in (["--timeout", "0"], ["--timeout", "x"], ["--bogus"], ["extra"],
+                     ["--max-entries", "0"], ["--timeout", "86401"]):
             p = subprocess.run([HANDLER] + args, capture_output=True, timeout=10)
             self.assertEqual(p.returncode, 2, args)
             self.assertIn(b"Try 'filesvc-handler --help'.", p.stderr)
