@@ -180,7 +180,8 @@ verb_list(struct session *s, struct request *req)
 		return FS_E400;		/* as GET of a directory is */
 	}
 	if ((r = dirlist_read(s, fd, &t, &d)) == 0) {
-		qsort_r(d.e, d.n, sizeof(*d.e), entry_cmp, d.names);
+		if (d.n > 1)	/* an empty list has no array at all */
+			qsort_r(d.e, d.n, sizeof(*d.e), entry_cmp, d.names);
 		if (dirlist_send(s, &d) < 0)
 			s->gone = true;
 	} else if (r == -EFBIG) {

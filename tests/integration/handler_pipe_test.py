@@ -189,7 +189,7 @@ class ErrorTest(PipeCase):
         got, err = self.run_handler(b"STAT a.txt\nGET a.txt\nLIST emptydir\nGET nope\nQUIT\n")
         self.assertEqual([a.code for a in got], [0, 0, 0, 404, 0])
         self.assertEqual(got[1].body, b"hello\n")
-        self.assertEqual(len(err.strip().split("\n")), 5)  # one log line per request
+        self.assertEqual(len(err.strip().split("\n")), 5, err)  # one log line per request
 
     def test_idle_timeout_408(self):
         p = subprocess.Popen([HANDLER, "--root", self.root, "--timeout", "1"],
