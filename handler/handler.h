@@ -16,6 +16,7 @@ struct options {
 	const char	*root;
 	unsigned	 timeout_s;	/* idle: waiting for a request, or for the client to take data */
 	bool		 show_hidden;
+	bool		 no_sandbox;
 	uint64_t	 max_entries;	/* a LIST of more answers ERR 500: bounds memory */
 };
 

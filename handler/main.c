@@ -16,6 +16,7 @@
 #include "io.h"
 #include "log.h"
 #include "parse.h"
+#include "sandbox.h"
 
 #define DEFAULT_ROOT	"/srv/filesvc"
 #define DEFAULT_TIMEOUT	30
@@ -24,7 +25,7 @@
 
 static const char usage[] =
     "Usage: filesvc-handler [--root DIR] [--timeout SECONDS] [--show-hidden]\n"
-    "                       [--max-entries N]\n"
+    "                       [--max-entries N] [--no-sandbox]\n"
     "Serve one filesvc connection: requests on stdin, answers on stdout, log on stderr.\n"
     "\n"
     "  -r, --root DIR         serve the tree beneath DIR (default " DEFAULT_ROOT ")\n"
@@ -33,6 +34,7 @@ static const char usage[] =
     "  -a, --show-hidden      list and serve names that start with '.'\n"
     "  -m, --max-entries N    answer ERR 500 to a LIST of more than N entries,\n"
     "                         1-" FS_STR(FS_LIST_MAX) " (default " FS_STR(FS_LIST_MAX) "): bounds memory\n"
+    "  -S, --no-sandbox       do not confine the process with Landlock and seccomp\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
@@ -49,6 +51,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "show-hidden", no_argument, NULL, 'a' },
 		{ "max-entries", required_argument, NULL, 'm' },
+		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -58,7 +61,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 
 	*opt = (struct options){ .root = DEFAULT_ROOT, .timeout_s = DEFAULT_TIMEOUT,
 	    .max_entries = FS_LIST_MAX };
-	while ((c = getopt_long(argc, argv, "r:t:am:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:t:am:ShV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			opt->root = optarg;
@@ -73,6 +76,9 @@ options_parse(int argc, char *argv[], struct options *opt)
 			break;
 		case 'a':
 			opt->show_hidden = true;
+			break;
+		case 'S':
+			opt->no_sandbox = true;
 			break;
 		case 'm':
 			if (parse_u64_range(optarg, 1, FS_LIST_MAX, &opt->max_entries) < 0) {
@@ -117,6 +123,9 @@ main(int argc, char *argv[])
 		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
 	if ((r = session_open(&s, &opt)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot open root %s", opt.root);
+	/* Before the first byte from the client: nothing it sends runs unconfined. */
+	if (!opt.no_sandbox && (r = sandbox_enter(s.root.rootfd)) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot enter the sandbox");
 
 	session_serve(&s);	/* until QUIT, EOF, a closing ERR, or the client is gone */
 	session_close(&s);

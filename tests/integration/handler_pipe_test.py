@@ -219,10 +219,36 @@ class ServerSideErrorTest(PipeCase):
 
         def few_fds():
             resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))  # 0-2 and the root, no more
-        p = subprocess.run([HANDLER, "--root", self.root], input=b"GET a.txt\nLIST\n",
+        # Without the sandbox: building a Landlock ruleset needs a descriptor too.
+        p = subprocess.run([HANDLER, "--root", self.root, "--no-sandbox"],
+                           input=b"GET a.txt\nLIST\n",
                            capture_output=True, preexec_fn=few_fds, timeout=30)
         self.assertEqual(p.returncode, 0)
         self.assertEqual([a.code for a in answers(p.stdout)], [503, 503])
+
+
+class SandboxTest(PipeCase):
+    def status_while_serving(self, extra):
+        p = subprocess.Popen([HANDLER, "--root", self.root] + extra, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            p.stdin.write(b"STAT /\n")
+            p.stdin.flush()
+            self.assertTrue(p.stdout.readline().startswith(b"OK 0 type=d"))
+            with open("/proc/%d/status" % p.pid) as f:
+                return dict(l.split(":\t", 1) for l in f.read().splitlines() if ":\t" in l)
+        finally:
+            p.stdin.close()
+            p.wait(10)
+
+    def test_sandboxed_by_default(self):
+        st = self.status_while_serving([])
+        self.assertEqual(st["NoNewPrivs"].strip(), "1")
+        self.assertEqual(st["Seccomp"].strip(), "2")  # a filter is installed
+
+    def test_no_sandbox(self):
+        st = self.status_while_serving(["--no-sandbox"])
+        self.assertEqual(st["Seccomp"].strip(), "0")
 
 
 class LogTest(PipeCase):
