@@ -1,0 +1,93 @@
+/* filesvc-inetd's internal interfaces: one struct of state, passed by pointer. */
+#ifndef FS_INETD_H
+#define FS_INETD_H
+
+#include <spawn.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "conn.h"
+
+/* Listening sockets, all -l results and passed fds together. */
+#define SV_LISTEN_MAX	64
+/* After the grace time's SIGTERM, how long children get before SIGKILL. */
+#define SV_KILL_DELAY_S	5
+/* How long accepting pauses after EMFILE/ENFILE/ENOBUFS/ENOMEM. */
+#define SV_PAUSE_MS	100
+/* At most this many accepts per listener readiness, so signals are not starved. */
+#define SV_ACCEPT_BATCH	64
+
+struct options {
+	const char	*listen[SV_LISTEN_MAX];	/* -l arguments, already checked */
+	size_t		 nlisten;
+	unsigned	 max_conn;		/* -c */
+	unsigned	 max_per_source;	/* -C */
+	unsigned	 backlog;		/* -b */
+	unsigned	 grace_s;		/* -t */
+	bool		 reuseport;
+	int		 log_level;		/* -q, -v */
+	char *const	*argv;			/* PROGRAM ARG... */
+};
+
+struct listener {
+	int			fd;
+	bool			local_known;	/* bound to one address: no getsockname() per accept */
+	struct addr_text	local;
+	char			name[ADDR_PEER_MAX];	/* for log lines */
+};
+
+/* The child's environment, sized once: inherited entries, then ours, then NULL. */
+enum { ENV_PROTO, ENV_REMOTE_IP, ENV_REMOTE_PORT, ENV_LOCAL_IP, ENV_LOCAL_PORT,
+	ENV_REMOTE_ADDR, ENV_REMOTE_PORT2, ENV_OURS };
+
+struct env_var {
+	char	buf[32 + ADDR_IP_MAX];	/* "NAME=value" */
+	size_t	off;			/* where the value starts */
+};
+
+struct spawner {
+	const char		*path;		/* PROGRAM, resolved against PATH once */
+	char			*const *argv;
+	posix_spawnattr_t	 attr;
+	char			**envp;
+	struct env_var		 var[ENV_OURS];
+	char			 pathbuf[4096];
+};
+
+enum phase { PHASE_RUN, PHASE_GRACE, PHASE_TERM, PHASE_KILL };
+
+struct supervisor {
+	const struct options	*opt;
+	struct listener		 ls[SV_LISTEN_MAX];
+	size_t			 nls;
+	struct conn_table	 conns;
+	struct spawner		 sp;
+	int			 epfd, sigfd, pausefd, stopfd, statusfd;
+	enum phase		 phase;
+	bool			 polling;	/* listeners are in the epoll set */
+	bool			 paused;	/* out of fds: waiting for pausefd */
+	bool			 pause_logged;	/* one line per burst of EMFILE */
+	bool			 status_dirty;
+	uint64_t		 accepted, refused, failed;
+};
+
+/* listen.c: open the -l sockets and adopt systemd's; die() on failure. */
+void listen_setup(struct supervisor *sv);
+void listen_close(struct supervisor *sv);
+
+/* spawn.c */
+int spawn_init(struct spawner *sp, char *const argv[]);
+void spawn_set_peer(struct spawner *sp, const struct addr_text *remote,
+    const struct addr_text *local);
+int spawn_start(struct spawner *sp, int conn, pid_t *ret_pid);
+void spawn_fini(struct spawner *sp);
+
+/* serve.c: signals first (before any child), then the loop until the last child is reaped. */
+void serve_signals(struct supervisor *sv);
+void serve_setup(struct supervisor *sv);
+void serve(struct supervisor *sv);
+void serve_close(struct supervisor *sv);
+
+#endif

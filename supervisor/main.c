@@ -1,0 +1,222 @@
+/*
+ * filesvc-inetd: listen on TCP sockets and run PROGRAM once per
+ * connection, the connection on its fds 0 and 1 (UCSPI style, like
+ * tcpserver).  main() only sequences the phases; each is one function.
+ */
+#include <errno.h>
+#include <linux/close_range.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fs-limits.h"
+#include "inetd.h"
+#include "io.h"
+#include "log.h"
+#include "parse.h"
+
+#define DEFAULT_MAX_CONN	100
+#define DEFAULT_GRACE		30
+
+static const char usage[] =
+    "Usage: filesvc-inetd [-qv] [-l ADDRESS]... [-c N] [-C N] [-b N] [-t SECONDS]\n"
+    "                     [--reuseport] [--] PROGRAM [ARG]...\n"
+    "Run PROGRAM once per TCP connection, with the connection on its stdin and stdout.\n"
+    "\n"
+    "  -l, --listen ADDRESS     listen on HOST:PORT, [IPV6]:PORT, or *:PORT (every\n"
+    "                           address, IPv4 and IPv6); repeatable; not needed when\n"
+    "                           systemd passes listening sockets (LISTEN_FDS)\n"
+    "  -c, --max-connections N  at most N connections at once, 1-65536 (default 100);\n"
+    "                           more wait in the listen backlog until one ends\n"
+    "  -C, --max-per-source N   at most N at once from one client address (IPv6: one\n"
+    "                           /64), 1-65536 (default: as -c); more are closed at once\n"
+    "  -b, --backlog N          listen backlog, 1-65535 (default 4096)\n"
+    "  -t, --grace SECONDS      on SIGTERM or SIGINT, stop listening and give running\n"
+    "                           connections up to SECONDS to finish, 0-86400 (default\n"
+    "                           30); then SIGTERM them, and SIGKILL 5 s later\n"
+    "      --reuseport          set SO_REUSEPORT, so several supervisors share a port\n"
+    "  -q, --quiet              log only problems\n"
+    "  -v, --verbose            also log one line per connection (peer, pid, exit, time)\n"
+    "  -h, --help               show this help and exit\n"
+    "  -V, --version            show the version and exit\n"
+    "\n"
+    "PROGRAM's environment is ours plus PROTO=TCP, TCPREMOTEIP, TCPREMOTEPORT,\n"
+    "TCPLOCALIP, TCPLOCALPORT, REMOTE_ADDR and REMOTE_PORT; its stderr is ours.\n"
+    "Under systemd (Accept=no), READY=1, STATUS= and STOPPING=1 go to NOTIFY_SOCKET.\n"
+    "\n"
+    "Exit status: 0 after SIGTERM or SIGINT once the last connection has ended,\n"
+    "1 on a server-side failure (e.g. a port in use), 2 on bad usage.\n"
+    "Example: filesvc-inetd -l '*:7070' -c 256 -C 16 -- filesvc-handler --root /srv/filesvc\n";
+
+enum { OPT_REUSEPORT = 256 };
+
+/* A numeric option through parse_u64_range(), or a specific complaint. */
+static bool
+number(const char *what, const char *arg, uint64_t min, uint64_t max, unsigned *ret)
+{
+	uint64_t v;
+
+	if (parse_u64_range(arg, min, max, &v) < 0) {
+		log_msg(LOG_ERR, 0, "invalid %s '%s': want %" PRIu64 "-%" PRIu64, what, arg, min,
+		    max);
+		return false;
+	}
+	*ret = (unsigned)v;
+	return true;
+}
+
+static bool
+listen_option(struct options *opt, const char *arg)
+{
+	struct addr_spec spec;
+	int r;
+
+	if (opt->nlisten == SV_LISTEN_MAX) {
+		log_msg(LOG_ERR, 0, "too many -l options (at most %d)", SV_LISTEN_MAX);
+		return false;
+	}
+	if ((r = addr_parse_listen(arg, &spec)) < 0) {
+		log_msg(LOG_ERR, 0, r == -ERANGE ? "invalid port in '%s': want 0-65535" :
+		    "invalid listen address '%s': want HOST:PORT, [IPV6]:PORT or *:PORT", arg);
+		return false;
+	}
+	opt->listen[opt->nlisten++] = arg;
+	return true;
+}
+
+/* One option; false on a usage error. */
+static bool
+option_one(struct options *opt, int c, const char *arg, bool *per_source_set)
+{
+	switch (c) {
+	case 'l':
+		return listen_option(opt, arg);
+	case 'c':
+		return number("connection limit", arg, 1, CONN_MAX, &opt->max_conn);
+	case 'C':
+		*per_source_set = true;
+		return number("per-source limit", arg, 1, CONN_MAX, &opt->max_per_source);
+	case 'b':
+		return number("backlog", arg, 1, 65535, &opt->backlog);
+	case 't':
+		return number("grace time", arg, 0, 86400, &opt->grace_s);
+	case OPT_REUSEPORT:
+		opt->reuseport = true;
+		return true;
+	case 'q':
+		opt->log_level = LOG_WARNING;
+		return true;
+	case 'v':
+		opt->log_level = LOG_INFO;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Returns 0 to go on, 1 after --help or --version, -1 after a usage error. */
+static int
+options_parse(int argc, char *argv[], struct options *opt)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "max-connections", required_argument, NULL, 'c' },
+		{ "max-per-source", required_argument, NULL, 'C' },
+		{ "backlog", required_argument, NULL, 'b' },
+		{ "grace", required_argument, NULL, 't' },
+		{ "reuseport", no_argument, NULL, OPT_REUSEPORT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool per_source_set = false;
+	int c;
+
+	*opt = (struct options){ .max_conn = DEFAULT_MAX_CONN, .backlog = SOMAXCONN,
+	    .grace_s = DEFAULT_GRACE, .log_level = LOG_NOTICE };
+	/* '+': stop at PROGRAM, so its own options stay its own. */
+	while ((c = getopt_long(argc, argv, "+l:c:C:b:t:qvhV", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (c == 'V') {
+			puts("filesvc-inetd " FS_VERSION);
+			return 1;
+		}
+		if (!option_one(opt, c, optarg, &per_source_set))
+			goto usage;
+	}
+	if (optind == argc) {
+		log_msg(LOG_ERR, 0, "no PROGRAM to run per connection");
+		goto usage;
+	}
+	if (!per_source_set)
+		opt->max_per_source = opt->max_conn;
+	opt->argv = argv + optind;
+	return 0;
+usage:
+	fputs("Try 'filesvc-inetd --help'.\n", stderr);
+	return -1;
+}
+
+/*
+ * Whatever fds our own parent leaked to us are not the children's
+ * business: mark them close-on-exec (systemd's sockets are taken later).
+ */
+static void
+fds_inherited_cloexec(void)
+{
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		log_msg(LOG_DEBUG, errno, "cannot mark inherited fds close-on-exec");
+}
+
+static void
+table_setup(struct supervisor *sv)
+{
+	uint64_t seed = 0;
+	int r;
+
+	/* Only perturbs a hash; a weak seed costs speed under attack, not safety. */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)io_now_ms() ^ (uint64_t)getpid() << 32;
+	if ((r = conn_init(&sv->conns, sv->opt->max_conn, sv->opt->max_per_source, seed)) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot allocate a table for %u connections",
+		    sv->opt->max_conn);
+	if ((r = spawn_init(&sv->sp, sv->opt->argv)) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot run %s", sv->opt->argv[0]);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options opt;
+	struct supervisor sv = { .opt = &opt };
+	int r;
+
+	log_init("filesvc-inetd");
+	if ((r = options_parse(argc, argv, &opt)) != 0)
+		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;	/* r > 0: --help, --version */
+	log_set_level(opt.log_level);
+	/* Else an accepted socket could land on fd 2 and get other clients' log lines. */
+	if ((r = io_fds_ensure_open()) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot set up standard descriptors");
+	fds_inherited_cloexec();
+	serve_signals(&sv);	/* before any child exists */
+	listen_setup(&sv);
+	table_setup(&sv);
+	serve_setup(&sv);	/* READY=1 */
+
+	serve(&sv);		/* until SIGTERM/SIGINT and the last child reaped */
+	serve_close(&sv);
+	spawn_fini(&sv.sp);
+	conn_fini(&sv.conns);
+	return FS_EXIT_OK;
+}

@@ -1,0 +1,472 @@
+/*
+ * The event loop: one epoll set holding the listeners, a signalfd
+ * (SIGCHLD, SIGTERM, SIGINT, SIGHUP) and three timerfds (accept pause,
+ * shutdown steps, STATUS= ticks).  No signal handler ever runs
+ * asynchronously; every reaction is plain code in this loop.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs-limits.h"
+#include "inetd.h"
+#include "io.h"
+#include "log.h"
+#include "notify.h"
+
+/* epoll tags: a listener's index, or one of these. */
+enum { TAG_SIGNAL = SV_LISTEN_MAX, TAG_PAUSE, TAG_STOP, TAG_STATUS };
+
+static void
+ep_ctl(struct supervisor *sv, int op, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	if (epoll_ctl(sv->epfd, op, fd, &ev) == -1)
+		die(FS_EXIT_FAIL, errno, "cannot change the epoll set (fd %d)", fd);
+}
+
+static int
+timer_open(void)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+	if (fd == -1)
+		die(FS_EXIT_FAIL, errno, "cannot create a timer");
+	return fd;
+}
+
+static void
+timer_arm(int fd, int64_t ms, bool repeat)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
+	    .tv_nsec = (ms % 1000) * 1000000 } };
+
+	if (repeat)
+		its.it_interval = its.it_value;
+	if (timerfd_settime(fd, 0, &its, NULL) == -1)
+		die(FS_EXIT_FAIL, errno, "cannot arm a timer");
+}
+
+static void
+timer_drain(int fd)
+{
+	uint64_t expirations;
+
+	/* EAGAIN: the event was stale (re-armed or disarmed since); nothing to drain. */
+	(void)!read(fd, &expirations, sizeof(expirations));
+}
+
+/*
+ * Poll the listeners only while we would accept: not at the -c cap (the
+ * kernel's backlog holds the rest until a child exits), not while out of
+ * fds, not after SIGTERM.
+ */
+static void
+listeners_poll(struct supervisor *sv)
+{
+	bool want = sv->phase == PHASE_RUN && !sv->paused && !conn_full(&sv->conns);
+	size_t i;
+
+	if (want == sv->polling)
+		return;
+	for (i = 0; i < sv->nls; i++)
+		ep_ctl(sv, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, sv->ls[i].fd, i);
+	sv->polling = want;
+}
+
+static void
+status_text(const struct supervisor *sv, char *dst, size_t size)
+{
+	(void)snprintf(dst, size, "%zu connections (at most %u), %" PRIu64 " started, %" PRIu64
+	    " over the per-source cap, %" PRIu64 " failed to start", sv->conns.live,
+	    sv->opt->max_conn, sv->accepted, sv->refused, sv->failed);
+}
+
+static void
+status_tick(struct supervisor *sv)
+{
+	char text[256];
+
+	timer_drain(sv->statusfd);
+	if (!sv->status_dirty)
+		return;
+	sv->status_dirty = false;
+	status_text(sv, text, sizeof(text));
+	notify_status(text);
+}
+
+/* Out of fds or kernel memory: stop accepting briefly instead of spinning. */
+static void
+accept_pause(struct supervisor *sv, int err)
+{
+	if (!sv->pause_logged)
+		log_msg(LOG_ERR, err, "cannot accept; pausing accepts for %d ms", SV_PAUSE_MS);
+	sv->pause_logged = true;	/* until an accept succeeds: one line per burst */
+	sv->paused = true;
+	timer_arm(sv->pausefd, SV_PAUSE_MS, false);
+	listeners_poll(sv);
+}
+
+static void
+pause_end(struct supervisor *sv)
+{
+	timer_drain(sv->pausefd);
+	sv->paused = false;
+	listeners_poll(sv);
+}
+
+/* Our side of a connection's address, and the client's, as text. */
+static int
+conn_text(const struct listener *l, int fd, const struct sockaddr *sa, socklen_t len,
+    struct addr_text t[2])
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	int r;
+
+	if ((r = addr_format(sa, len, &t[0])) < 0)
+		return r;
+	if (l->local_known) {
+		t[1] = l->local;
+		return 0;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		return -errno;
+	return addr_format((struct sockaddr *)&ss, sslen, &t[1]);
+}
+
+static void
+conn_start(struct supervisor *sv, const struct listener *l, int fd,
+    const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct addr_text t[2];	/* remote, local */
+	char peer[ADDR_PEER_MAX];
+	struct conn_slot *s;
+	struct addr_key key;
+	pid_t pid;
+	int r;
+
+	(void)addr_source_key((const struct sockaddr *)ss, len, &key);	/* len >= family */
+	if ((r = conn_text(l, fd, (const struct sockaddr *)ss, len, t)) < 0) {
+		log_msg(LOG_ERR, -r, "%s: cannot read a connection's addresses", l->name);
+		(void)close(fd);	/* nothing was written to it */
+		return;
+	}
+	if (conn_source_full(&sv->conns, &key)) {
+		addr_peer(&t[0], peer, sizeof(peer));
+		log_msg(LOG_WARNING, 0, "%s: over %u connections from one source: closed", peer,
+		    sv->opt->max_per_source);
+		sv->refused++;
+		sv->status_dirty = true;
+		(void)close(fd);	/* protocol-agnostic: we say nothing, we only close */
+		return;
+	}
+	spawn_set_peer(&sv->sp, &t[0], &t[1]);
+	r = spawn_start(&sv->sp, fd, &pid);
+	(void)close(fd);	/* the child holds it now (or nobody): ours goes */
+	sv->status_dirty = true;
+	if (r < 0) {
+		addr_peer(&t[0], peer, sizeof(peer));
+		log_msg(LOG_ERR, -r, "%s: cannot start %s", peer, sv->sp.path);
+		sv->failed++;
+		return;
+	}
+	sv->accepted++;
+	if ((s = conn_add(&sv->conns, pid, &key)) == NULL) {
+		log_msg(LOG_ERR, 0, "pid %d: connection table inconsistent", (int)pid);
+		return;
+	}
+	s->peer = t[0];
+	s->start_ms = io_now_ms();
+}
+
+/* Returns true when this listener has nothing more for now. */
+static bool
+accept_failed(struct supervisor *sv, const struct listener *l, int err)
+{
+	switch (err) {
+	case EAGAIN:
+		return true;
+	case EINTR:
+	case ECONNABORTED:	/* the client left while queued: its problem, not ours */
+	case EPROTO:
+	case EPERM:		/* a firewall said no to this one */
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+		return false;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		accept_pause(sv, err);
+		return true;
+	default:
+		/* Unknown: log it and pause too, rather than spin on it. */
+		log_msg(LOG_ERR, err, "cannot accept on %s", l->name);
+		accept_pause(sv, err);
+		return true;
+	}
+}
+
+static void
+accept_batch(struct supervisor *sv, const struct listener *l)
+{
+	int n;
+
+	for (n = 0; n < SV_ACCEPT_BATCH && !conn_full(&sv->conns); n++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+
+		if (fd == -1) {
+			if (accept_failed(sv, l, errno))
+				break;
+			continue;
+		}
+		sv->pause_logged = false;
+		conn_start(sv, l, fd, &ss, len);
+	}
+	listeners_poll(sv);
+}
+
+/* One line per ended connection: at -v always, otherwise when it went wrong. */
+static void
+child_log(const struct supervisor *sv, const struct conn_slot *s, int status)
+{
+	int64_t ms = io_now_ms() - s->start_ms;
+	char peer[ADDR_PEER_MAX];
+
+	addr_peer(&s->peer, peer, sizeof(peer));
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		/* Our own SIGTERM/SIGKILL after the grace time is no news. */
+		bool ours = sv->phase >= PHASE_TERM && (sig == SIGTERM || sig == SIGKILL);
+
+		log_msg(ours ? LOG_INFO : LOG_WARNING, 0,
+		    "%s: pid %d killed by signal %d (%s)%s after %" PRId64 " ms", peer, (int)s->pid,
+		    sig, strsignal(sig), WCOREDUMP(status) ? ", core dumped" : "", ms);
+	} else {
+		int code = WEXITSTATUS(status);
+
+		log_msg(code == 0 ? LOG_INFO : LOG_WARNING, 0,
+		    "%s: pid %d exited with status %d after %" PRId64 " ms", peer, (int)s->pid,
+		    code, ms);
+	}
+}
+
+/* One SIGCHLD may stand for many exits: reap until nothing is left. */
+static void
+reap(struct supervisor *sv)
+{
+	struct conn_slot s;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (conn_remove(&sv->conns, pid, &s) < 0)
+			continue;	/* not a connection's child */
+		child_log(sv, &s, status);
+		sv->status_dirty = true;
+	}
+	if (pid == -1 && errno != ECHILD)
+		log_msg(LOG_WARNING, errno, "waitpid");
+	listeners_poll(sv);
+}
+
+/*
+ * Send sig to every child.  Each is a process group leader (spawn.c), so
+ * the group takes anything the program started too.  An unreaped child
+ * keeps its pid, so this can never hit a stranger.
+ */
+static void
+kill_all(struct supervisor *sv, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < sv->conns.max; i++) {
+		pid_t pid = sv->conns.slot[i].pid;
+
+		if (pid != 0 && kill(-pid, sig) == -1)
+			(void)kill(pid, sig);	/* it left its group; ESRCH: it is exiting */
+	}
+}
+
+/* The grace time is over (or a second SIGTERM came): SIGTERM, then SIGKILL. */
+static void
+stop_escalate(struct supervisor *sv)
+{
+	timer_drain(sv->stopfd);
+	if (sv->phase == PHASE_GRACE) {
+		log_msg(LOG_NOTICE, 0, "sending SIGTERM to %zu connections", sv->conns.live);
+		sv->phase = PHASE_TERM;
+		kill_all(sv, SIGTERM);
+		timer_arm(sv->stopfd, SV_KILL_DELAY_S * 1000, false);
+	} else if (sv->phase == PHASE_TERM) {
+		log_msg(LOG_NOTICE, 0, "sending SIGKILL to %zu connections", sv->conns.live);
+		sv->phase = PHASE_KILL;
+		kill_all(sv, SIGKILL);
+	}
+}
+
+static void
+stop_begin(struct supervisor *sv, int sig)
+{
+	char text[256];
+
+	if (sv->phase != PHASE_RUN) {
+		log_msg(LOG_NOTICE, 0, "%s again: not waiting any longer", strsignal(sig));
+		stop_escalate(sv);
+		return;
+	}
+	listen_close(sv);	/* new clients get a refusal, not a wait */
+	sv->polling = false;
+	sv->phase = PHASE_GRACE;
+	status_text(sv, text, sizeof(text));
+	notify_stopping(text);
+	log_msg(LOG_NOTICE, 0, "%s: stopped listening; %zu connections have %u s to finish",
+	    strsignal(sig), sv->conns.live, sv->opt->grace_s);
+	if (sv->opt->grace_s == 0)
+		stop_escalate(sv);
+	else
+		timer_arm(sv->stopfd, (int64_t)sv->opt->grace_s * 1000, false);
+}
+
+static void
+signals_dispatch(struct supervisor *sv)
+{
+	struct signalfd_siginfo si;
+	bool child = false;
+	ssize_t n;
+
+	while ((n = read(sv->sigfd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			child = true;
+			break;
+		case SIGTERM:
+		case SIGINT:
+			stop_begin(sv, (int)si.ssi_signo);
+			break;
+		default:	/* SIGHUP: nothing to reload; blocked so it cannot kill us */
+			break;
+		}
+	}
+	if (n == -1 && errno != EAGAIN)
+		die(FS_EXIT_FAIL, errno, "cannot read signals");
+	if (child)
+		reap(sv);
+}
+
+/*
+ * Block the signals we handle and read them from a signalfd.  Call
+ * before the first child exists, so no SIGCHLD can be lost.
+ */
+void
+serve_signals(struct supervisor *sv)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		die(FS_EXIT_FAIL, errno, "cannot block signals");
+	if ((sv->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		die(FS_EXIT_FAIL, errno, "cannot create a signalfd");
+	/* We never write to a client; stderr gone must not kill us. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
+}
+
+void
+serve_setup(struct supervisor *sv)
+{
+	char text[256];
+
+	if ((sv->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		die(FS_EXIT_FAIL, errno, "cannot create an epoll set");
+	sv->pausefd = timer_open();
+	sv->stopfd = timer_open();
+	sv->statusfd = timer_open();
+	ep_ctl(sv, EPOLL_CTL_ADD, sv->sigfd, TAG_SIGNAL);
+	ep_ctl(sv, EPOLL_CTL_ADD, sv->pausefd, TAG_PAUSE);
+	ep_ctl(sv, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
+	ep_ctl(sv, EPOLL_CTL_ADD, sv->statusfd, TAG_STATUS);
+	listeners_poll(sv);
+	/* STATUS= at most once a second: one datagram per connection would cost. */
+	if (notify_enabled())
+		timer_arm(sv->statusfd, 1000, true);
+	log_msg(LOG_NOTICE, 0, "running %s for at most %u connections (%u per source)",
+	    sv->sp.path, sv->opt->max_conn, sv->opt->max_per_source);
+	status_text(sv, text, sizeof(text));
+	notify_ready(text);
+}
+
+static void
+dispatch(struct supervisor *sv, uint64_t tag)
+{
+	switch (tag) {
+	case TAG_SIGNAL:
+		signals_dispatch(sv);
+		break;
+	case TAG_PAUSE:
+		pause_end(sv);
+		break;
+	case TAG_STOP:
+		stop_escalate(sv);
+		break;
+	case TAG_STATUS:
+		status_tick(sv);
+		break;
+	default:
+		/* A listener's event from this batch may be stale: closed or unpolled since. */
+		if (sv->polling && tag < sv->nls)
+			accept_batch(sv, &sv->ls[tag]);
+		break;
+	}
+}
+
+void
+serve(struct supervisor *sv)
+{
+	struct epoll_event ev[32];
+	int i, n;
+
+	while (sv->phase == PHASE_RUN || sv->conns.live > 0) {
+		if ((n = epoll_wait(sv->epfd, ev, (int)(sizeof(ev) / sizeof(ev[0])), -1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			die(FS_EXIT_FAIL, errno, "epoll_wait");
+		}
+		for (i = 0; i < n; i++)
+			dispatch(sv, ev[i].data.u64);
+	}
+	log_msg(LOG_NOTICE, 0, "stopped: %" PRIu64 " connections served", sv->accepted);
+}
+
+void
+serve_close(struct supervisor *sv)
+{
+	/* Nothing is buffered in any of these: a failed close loses nothing. */
+	(void)close(sv->statusfd);
+	(void)close(sv->stopfd);
+	(void)close(sv->pausefd);
+	(void)close(sv->epfd);
+	(void)close(sv->sigfd);
+}

@@ -1,0 +1,220 @@
+/*
+ * Starting the program per connection with posix_spawn(): no copy of our
+ * memory, a clean signal state, the connection on fds 0 and 1, fd 2
+ * shared for log lines, every other fd closed by CLOEXEC.  What can be
+ * prepared once (the program's path, the attributes, the environment's
+ * shape) is prepared once; per connection only the peer text changes.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "inetd.h"
+
+extern char **environ;
+
+/*
+ * Names a child must not inherit from us: the service manager's (they
+ * describe our sockets and our pid, not the child's) and the ones we set,
+ * which an outer super-server may have set for us.
+ */
+static const char *const dropped[] = {
+	"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_PID",
+	"WATCHDOG_USEC", "PROTO", "TCPREMOTEIP", "TCPREMOTEPORT", "TCPREMOTEHOST",
+	"TCPREMOTEINFO", "TCPLOCALIP", "TCPLOCALPORT", "TCPLOCALHOST", "REMOTE_ADDR",
+	"REMOTE_PORT",
+};
+
+static const char *const ours[ENV_OURS] = {
+	[ENV_PROTO] = "PROTO=TCP",
+	[ENV_REMOTE_IP] = "TCPREMOTEIP=",
+	[ENV_REMOTE_PORT] = "TCPREMOTEPORT=",
+	[ENV_LOCAL_IP] = "TCPLOCALIP=",
+	[ENV_LOCAL_PORT] = "TCPLOCALPORT=",
+	[ENV_REMOTE_ADDR] = "REMOTE_ADDR=",
+	[ENV_REMOTE_PORT2] = "REMOTE_PORT=",
+};
+
+static bool
+env_dropped(const char *entry)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++) {
+		size_t n = strlen(dropped[i]);
+
+		if (strncmp(entry, dropped[i], n) == 0 && entry[n] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* Point envp at the environment we keep, then at our own fixed buffers. */
+static int
+env_init(struct spawner *sp)
+{
+	size_t n = 0, i;
+	char **e;
+
+	for (e = environ; *e != NULL; e++)
+		n++;
+	if ((sp->envp = calloc(n + ENV_OURS + 1, sizeof(*sp->envp))) == NULL)
+		return -ENOMEM;
+	n = 0;
+	for (e = environ; *e != NULL; e++)
+		if (!env_dropped(*e))
+			sp->envp[n++] = *e;
+	for (i = 0; i < ENV_OURS; i++) {
+		struct env_var *v = &sp->var[i];
+
+		v->off = strlen(ours[i]);
+		memcpy(v->buf, ours[i], v->off + 1);
+		sp->envp[n++] = v->buf;
+	}
+	sp->envp[n] = NULL;
+	return 0;
+}
+
+static void
+env_set(struct env_var *v, const char *value)
+{
+	size_t len = strnlen(value, sizeof(v->buf) - v->off - 1);
+
+	memcpy(v->buf + v->off, value, len);
+	v->buf[v->off + len] = '\0';
+}
+
+void
+spawn_set_peer(struct spawner *sp, const struct addr_text *remote, const struct addr_text *local)
+{
+	env_set(&sp->var[ENV_REMOTE_IP], remote->ip);
+	env_set(&sp->var[ENV_REMOTE_PORT], remote->port);
+	env_set(&sp->var[ENV_LOCAL_IP], local->ip);
+	env_set(&sp->var[ENV_LOCAL_PORT], local->port);
+	env_set(&sp->var[ENV_REMOTE_ADDR], remote->ip);
+	env_set(&sp->var[ENV_REMOTE_PORT2], remote->port);
+}
+
+static bool
+runnable(const char *path)
+{
+	struct stat st;
+
+	return access(path, X_OK) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Find PROGRAM once, as execvp() would, so each spawn is one execve()
+ * instead of one failed try per PATH entry.
+ */
+static int
+path_resolve(struct spawner *sp, const char *prog)
+{
+	const char *dirs = getenv("PATH"), *d, *end;
+
+	if (strchr(prog, '/') != NULL) {
+		sp->path = prog;
+		return access(prog, X_OK) == 0 ? 0 : -errno;
+	}
+	if (dirs == NULL)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	for (d = dirs; ; d = end + 1) {
+		size_t len;
+		int n;
+
+		end = strchrnul(d, ':');
+		len = (size_t)(end - d);
+		n = snprintf(sp->pathbuf, sizeof(sp->pathbuf), "%.*s%s%s", (int)len, d,
+		    len == 0 ? "" : "/", prog);
+		if (n > 0 && (size_t)n < sizeof(sp->pathbuf) && runnable(sp->pathbuf)) {
+			sp->path = sp->pathbuf;
+			return 0;
+		}
+		if (*end == '\0')
+			return -ENOENT;
+	}
+}
+
+/*
+ * The child starts with an empty signal mask (ours blocks the signals the
+ * signalfd reads), default dispositions for whatever we ignore (SIGPIPE,
+ * and anything ignored when we were started, e.g. by nohup), and in a
+ * process group of its own, so a terminal's ^C reaches only us and the
+ * grace time (-t) still applies.
+ */
+static int
+attr_init(posix_spawnattr_t *attr)
+{
+	sigset_t none, dflt;
+	int sig, r;
+
+	sigemptyset(&none);
+	sigemptyset(&dflt);
+	for (sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			(void)sigaddset(&dflt, sig);	/* only fails for invalid numbers */
+	}
+	if ((r = posix_spawnattr_init(attr)) != 0)
+		return -r;
+	r = posix_spawnattr_setflags(attr,
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	if (r == 0)
+		r = posix_spawnattr_setsigmask(attr, &none);
+	if (r == 0)
+		r = posix_spawnattr_setsigdefault(attr, &dflt);
+	if (r == 0)
+		r = posix_spawnattr_setpgroup(attr, 0);
+	if (r != 0)
+		(void)posix_spawnattr_destroy(attr);
+	return -r;
+}
+
+int
+spawn_init(struct spawner *sp, char *const argv[])
+{
+	int r;
+
+	*sp = (struct spawner){ .argv = argv };
+	if ((r = path_resolve(sp, argv[0])) < 0)
+		return r;
+	if ((r = attr_init(&sp->attr)) < 0)
+		return r;
+	if ((r = env_init(sp)) < 0) {
+		(void)posix_spawnattr_destroy(&sp->attr);
+		return r;
+	}
+	return 0;
+}
+
+int
+spawn_start(struct spawner *sp, int conn, pid_t *ret_pid)
+{
+	posix_spawn_file_actions_t fa;
+	int r;
+
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return -r;
+	/* dup2 clears FD_CLOEXEC on 0 and 1; conn itself (>= 3) closes at exec. */
+	r = posix_spawn_file_actions_adddup2(&fa, conn, STDIN_FILENO);
+	if (r == 0)
+		r = posix_spawn_file_actions_adddup2(&fa, conn, STDOUT_FILENO);
+	if (r == 0)
+		r = posix_spawn(ret_pid, sp->path, &fa, &sp->attr, sp->argv, sp->envp);
+	(void)posix_spawn_file_actions_destroy(&fa);	/* cannot fail for an initialised one */
+	return -r;
+}
+
+void
+spawn_fini(struct spawner *sp)
+{
+	(void)posix_spawnattr_destroy(&sp->attr);
+	free(sp->envp);
+	sp->envp = NULL;
+}
