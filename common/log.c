@@ -28,7 +28,7 @@ log_set_level(int max_prio)
 	max_level = max_prio;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog_msg(int prio, int err, const char *fmt, va_list ap)
 {
 	char msg[FS_LOG_LINE_MAX], line[FS_LOG_LINE_MAX];

@@ -1,0 +1,105 @@
+/*
+ * Path confinement against a real tree of hostile symlinks: whatever
+ * path the input names, the kernel's openat2() and our fallback walk
+ * agree, and anything opened lies beneath the root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "fs-limits.h"
+#include "fuzz.h"
+#include "path.h"
+#include "pct.h"
+
+static char top[64], root[128];
+static struct confine c;
+
+static void
+cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	(void)!system(cmd);
+}
+
+static void
+make_tree(void)
+{
+	static const char *const links[][2] = {
+		{ "abs", "/etc" }, { "up", ".." }, { "dir/up", ".." }, { "dir/upup", "../.." },
+		{ "loop", "loop" }, { "in", "dir" }, { "dir/self", "." }, { "deep", "dir/sub/../.." },
+		{ "escape", "dir/../../root/a" }, { "dangling", "nope" },
+	};
+	char p[256];
+	size_t i;
+
+	snprintf(top, sizeof(top), "/tmp/filesvc-fuzz-%d", (int)getpid());
+	snprintf(root, sizeof(root), "%s/root", top);
+	snprintf(p, sizeof(p), "%s/root/dir/sub", top);
+	FUZZ_ASSERT(mkdir(top, 0700) == 0 && mkdir(root, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/dir", root);
+	FUZZ_ASSERT(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/dir/sub", root);
+	FUZZ_ASSERT(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/a", root);
+	FUZZ_ASSERT(close(open(p, O_WRONLY | O_CREAT, 0644)) == 0);
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, links[i][0]);
+		FUZZ_ASSERT(symlink(links[i][1], p) == 0);
+	}
+	atexit(cleanup);
+	FUZZ_ASSERT(confine_init(&c, root) == 0);
+}
+
+/* The fd must name something at or beneath the root. */
+static void
+assert_beneath(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+	size_t rl = strlen(root);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	FUZZ_ASSERT(n > 0);
+	target[n] = '\0';
+	FUZZ_ASSERT(strncmp(target, root, rl) == 0 && (target[rl] == '\0' || target[rl] == '/'));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char path[FS_PATH_MAX];
+	const char *comp[FS_COMP_MAX];
+	struct stat s1, s2;
+	size_t n;
+	int a, b;
+
+	if (root[0] == '\0')
+		make_tree();
+	if (pct_decode((const char *)data, size, path, sizeof(path)) < 0 ||
+	    path_split(path, true, comp, FS_COMP_MAX, &n) < 0)
+		return 0;
+	a = confine_open(&c, comp, n, O_PATH);
+	b = confine_walk(c.rootfd, comp, n, O_PATH);
+	FUZZ_ASSERT((a >= 0) == (b >= 0));
+	if (a < 0) {
+		FUZZ_ASSERT(a == b || (a == -ELOOP && b == -EXDEV) || (a == -EXDEV && b == -ELOOP));
+		return 0;
+	}
+	assert_beneath(a);
+	assert_beneath(b);
+	FUZZ_ASSERT(fstat(a, &s1) == 0 && fstat(b, &s2) == 0);
+	FUZZ_ASSERT(s1.st_ino == s2.st_ino && s1.st_dev == s2.st_dev);
+	close(a);
+	close(b);
+	return 0;
+}
