@@ -1,0 +1,190 @@
+"""Helpers for filesvc-inetd's integration tests: run the real supervisor on
+loopback, follow its log lines as they come, and look at its children and
+descriptors through /proc.  Standard library only.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+import harness
+from harness import HANDLER, INETD
+
+LISTENING = re.compile(r"listening on (\[[0-9a-f:]+\]|[0-9.]+):(\d+)")
+
+
+def have_ipv6():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def children(pid):
+    """PIDs of a process's children, zombies included until reaped."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def state(pid):
+    """The one-letter state of a process (Z: zombie), or None if it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def fds(pid):
+    return sorted(int(x) for x in os.listdir("/proc/%d/fd" % pid))
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rpartition(")")[2].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wait_until(pred, timeout=20.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Inetd:
+    """filesvc-inetd running PROGRAM, its stderr followed line by line.
+
+    With the default -l 127.0.0.1:0 the kernel picks the port and the
+    supervisor logs it: that line is the readiness signal, no port race.
+    """
+
+    def __init__(self, program, listen=("127.0.0.1:0",), opts=(), env=None,
+                 wait_ready=True, **popen):
+        args = [INETD]
+        for spec in listen:
+            args += ["-l", spec]
+        args += list(opts) + ["--"] + list(program)
+        self.lines = []
+        self.cond = threading.Condition()
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=env, **popen)
+        self.pid = self.proc.pid
+        self.reader = threading.Thread(target=self._follow, daemon=True)
+        self.reader.start()
+        self.addrs = []
+        if wait_ready:
+            self.wait_log(r"running .* for at most")
+            for line in self.lines:
+                m = LISTENING.search(line)
+                if m:
+                    self.addrs.append((m.group(1).strip("[]"), int(m.group(2))))
+
+    def _follow(self):
+        for raw in self.proc.stderr:
+            with self.cond:
+                self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append(None)  # EOF
+            self.cond.notify_all()
+
+    def wait_log(self, pattern, timeout=20.0, count=1):
+        """Wait for count log lines matching pattern; returns the matches."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = [l for l in self.lines if l is not None and rx.search(l)]
+                if len(found) >= count:
+                    return found
+                if None in self.lines:
+                    raise AssertionError("supervisor exited (%s) before logging %r; log:\n%s"
+                                         % (self.proc.poll(), pattern, self.log()))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("no log line %r after %.0fs; log:\n%s"
+                                         % (pattern, timeout, self.log()))
+                self.cond.wait(left)
+
+    def matching(self, pattern):
+        rx = re.compile(pattern)
+        with self.cond:
+            return [l for l in self.lines if l is not None and rx.search(l)]
+
+    def log(self):
+        with self.cond:
+            return "\n".join(l for l in self.lines if l is not None)
+
+    @property
+    def port(self):
+        return self.addrs[0][1]
+
+    def connect(self, host=None, port=None, timeout=20.0, source=None):
+        host = host or self.addrs[0][0]
+        port = port or [p for h, p in self.addrs if h == host][0]
+        if source is None:
+            return harness.Conn(host, port, timeout)
+        c = harness.Conn.__new__(harness.Conn)
+        c.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        c.sock.settimeout(timeout)
+        c.sock.bind((source, 0))
+        c.sock.connect((host, port))
+        c.reader = harness.Reader(c.sock.recv)
+        return c
+
+    def wait_idle(self, timeout=30.0):
+        """Wait until every child has been reaped (none left, not even zombies)."""
+        wait_until(lambda: children(self.pid) == [], timeout, "the supervisor's children to go")
+
+    def stop(self, sig=None, timeout=30):
+        """SIGTERM (or sig) by PID; returns the exit status."""
+        import signal
+        rc = harness.stop(self.proc, sig or signal.SIGTERM, timeout)
+        self.reader.join(5)
+        if self.proc.stderr:
+            self.proc.stderr.close()
+        return rc
+
+
+class InetdCase(harness.TreeCase):
+    """A tree with a couple of files, and a way to run the supervisor on it."""
+
+    def setUp(self):
+        super().setUp()
+        self.write("hello.txt", b"hello, world\n")
+        self.write("sub/b.bin", bytes(range(256)) * 16)
+
+    def inetd(self, program=None, **kw):
+        program = program or [HANDLER, "--root", self.root]
+        srv = Inetd(program, **kw)
+        self.addCleanup(srv.stop)
+        return srv
+
+    def check_served(self, conn):
+        a = conn.request(b"GET hello.txt")
+        self.assertTrue(a.ok, a.header)
+        self.assertEqual(a.body, b"hello, world\n")
+
+
+def main():
+    for name, path in (("FILESVC_HANDLER", HANDLER), ("FILESVC_INETD", INETD)):
+        if not path or not os.access(path, os.X_OK):
+            raise SystemExit("%s is not set to an executable (run through meson test)" % name)
+    unittest.main(verbosity=2)
+
+
+if __name__ == "__main__":
+    sys.exit("a helper module, not a test")

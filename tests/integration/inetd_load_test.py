@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""filesvc-inetd under load: a few thousand connections at concurrency 50,
+every answer checked; afterwards no zombie and no descriptor left over."""
+
+import hashlib
+import threading
+import unittest
+
+import inetd_harness as ih
+from inetd_harness import InetdCase, children, fds, state
+
+CONNECTIONS = 2000
+CONCURRENCY = 50
+
+
+class Load(InetdCase):
+    def test_thousands_of_connections(self):
+        big = bytes(range(256)) * 256
+        self.write("big.bin", big)
+        want = {b"GET hello.txt": b"hello, world\n", b"GET big.bin": big}
+        # -c below the concurrency: the cap stops and resumes accepting under load too.
+        srv = self.inetd(opts=["-c", "40"])
+        start_fds = fds(srv.pid)
+        todo = list(range(CONNECTIONS))
+        lock = threading.Lock()
+        errors, done = [], [0]
+
+        def client():
+            while True:
+                with lock:
+                    if not todo or errors:
+                        return
+                    n = todo.pop()
+                req = b"GET hello.txt" if n % 2 else b"GET big.bin"
+                try:
+                    with srv.connect(timeout=60) as c:
+                        a = c.request(req)
+                        if a.body != want[req]:
+                            raise AssertionError("%r: wrong body (%d bytes)" % (req, len(a.body)))
+                        if c.request(b"QUIT").header != b"OK 0":
+                            raise AssertionError("QUIT not answered")
+                    with lock:
+                        done[0] += 1
+                except Exception as e:  # collected and reported below
+                    with lock:
+                        errors.append("connection %d: %r" % (n, e))
+
+        threads = [threading.Thread(target=client) for _ in range(CONCURRENCY)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(240)
+        self.assertEqual(errors, [])
+        self.assertEqual(done[0], CONNECTIONS)
+
+        srv.wait_idle(60)  # every child reaped: none left, not even a zombie
+        self.assertEqual([c for c in children(srv.pid) if state(c) == "Z"], [])
+        self.assertEqual(fds(srv.pid), start_fds)
+        self.assertEqual(srv.matching(r"^<[0-4]>"), [])
+        self.assertEqual(srv.stop(), 0)
+        self.assertTrue(srv.matching(r"stopped: %d connections served" % CONNECTIONS))
+
+
+if __name__ == "__main__":
+    ih.main()
