@@ -19,6 +19,7 @@
 #include "io.h"
 #include "log.h"
 #include "parse.h"
+#include "sv-config.h"
 
 #define DEFAULT_MAX_CONN	100
 #define DEFAULT_GRACE		30
@@ -148,7 +149,8 @@ options_parse(int argc, char *argv[], struct options *opt)
 			return 1;
 		}
 		if (c == 'V') {
-			puts("filesvc-inetd " FS_VERSION);
+			printf("filesvc-inetd %s %s\n", FS_VERSION,
+			    HAVE_LIBSYSTEMD ? "+systemd" : "-systemd");
 			return 1;
 		}
 		if (!option_one(opt, c, optarg, &per_source_set))

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""filesvc-inetd under socket activation: systemd-socket-activate (no --inetd)
+passes the listening socket in LISTEN_FDS; READY=1, STATUS= and STOPPING=1
+arrive on a NOTIFY_SOCKET datagram socket the test owns."""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+import inetd_harness as ih
+from harness import HANDLER, INETD, SOCKET_ACTIVATE, free_port, wait_port
+
+
+def built_with_systemd():
+    out = subprocess.run([INETD, "--version"], stdout=subprocess.PIPE, check=True).stdout
+    return b"+systemd" in out
+
+
+class Activated(ih.InetdCase):
+    def setUp(self):
+        super().setUp()
+        if not os.access(SOCKET_ACTIVATE, os.X_OK):
+            self.skipTest("no systemd-socket-activate")
+        tmp = tempfile.mkdtemp(prefix="filesvc-notify-")
+        self.addCleanup(lambda: __import__("shutil").rmtree(tmp, ignore_errors=True))
+        self.notify_path = os.path.join(tmp, "notify")
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(self.notify_path)
+        self.addCleanup(self.notify.close)
+        self.log = tempfile.TemporaryFile()
+        self.addCleanup(self.log.close)
+
+    def start(self, program, extra=()):
+        self.port = free_port()
+        args = [SOCKET_ACTIVATE, "-l", "127.0.0.1:%d" % self.port,
+                "-E", "NOTIFY_SOCKET=" + self.notify_path, INETD] + list(extra) + ["--"]
+        self.proc = subprocess.Popen(args + program, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.addCleanup(harness.stop, self.proc)
+        # The first connection makes systemd-socket-activate exec us, same pid.
+        wait_port("127.0.0.1", self.port, proc=self.proc)
+
+    def message(self, want, timeout=20.0):
+        """Datagrams until one holds the line want; returns that datagram."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no %r on NOTIFY_SOCKET; log:\n%s" % (want, self.logs()))
+            self.notify.settimeout(left)
+            msg = self.notify.recv(4096).decode()
+            if any(line.startswith(want) for line in msg.split("\n")):
+                return msg
+
+    def logs(self):
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
+    def test_serves_and_notifies(self):
+        self.start([HANDLER, "--root", self.root])
+        msg = self.message("READY=1")
+        self.assertIn("STATUS=", msg)
+        with harness.Conn("127.0.0.1", self.port) as c:
+            self.check_served(c)
+        # wait_port's connection and ours: STATUS= follows within a second or so.
+        self.message("STATUS=0 connections (at most 100), 2 started")
+        self.proc.send_signal(signal.SIGTERM)
+        self.message("STOPPING=1")
+        self.assertEqual(self.proc.wait(20), 0)
+        self.assertIn("listening on 127.0.0.1:%d" % self.port, self.logs())
+
+    @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
+    def test_listen_and_notify_variables_stay_with_us(self):
+        self.start(["/usr/bin/env"], extra=["-v"])
+        self.message("READY=1")
+        with harness.Conn("127.0.0.1", self.port) as c:
+            env = c.reader.rest().decode()
+        self.assertIn("PROTO=TCP\n", env)
+        self.assertIn("TCPLOCALPORT=%d\n" % self.port, env)
+        for name in ("LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "NOTIFY_SOCKET="):
+            self.assertNotIn(name, env)
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(20), 0)
+
+    @unittest.skipIf(built_with_systemd(), "built with libsystemd")
+    def test_without_libsystemd_listen_fds_is_refused(self):
+        self.start(["/bin/true"])
+        self.assertEqual(self.proc.wait(20), 1)
+        self.assertIn("ignoring LISTEN_FDS: built without libsystemd", self.logs())
+        self.assertIn("no listening sockets", self.logs())
+
+
+if __name__ == "__main__":
+    ih.main()
