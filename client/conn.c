@@ -1,0 +1,305 @@
+/*
+ * The connection to a filesvc server: resolve, connect with a deadline,
+ * send request lines, read answer headers and bodies.  The server is
+ * untrusted: headers go through answer_parse(), bodies are counted to
+ * exactly the promised length, and every wait has the transfer's deadline.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fget.h"
+#include "io.h"
+#include "log.h"
+
+void
+conn_init(struct conn *c, const struct options *opt)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->deadline = -1;
+	c->opt = opt;
+}
+
+/* Start a new transfer's clock: -m covers one transfer, as curl's does. */
+void
+conn_deadline(struct conn *c)
+{
+	c->deadline = c->opt->max_time_s > 0 ?
+	    io_now_ms() + (int64_t)c->opt->max_time_s * 1000 : -1;
+}
+
+/*
+ * log_escape() keeping spaces: a server's text for a terminal.  Exact,
+ * because log_escape() writes '%' itself as %25, so every %20 it
+ * writes was a space.
+ */
+char *
+conn_show(const char *src, size_t len, char *dst, size_t dstsize)
+{
+	char *in, *out;
+
+	log_escape(src, len, dst, dstsize);
+	for (in = out = dst; *in != '\0'; out++) {
+		if (strncmp(in, "%20", 3) == 0) {
+			*out = ' ';
+			in += 3;
+		} else {
+			*out = *in++;
+		}
+	}
+	*out = '\0';
+	return dst;
+}
+
+void
+conn_trace(const struct conn *c, char dir, const char *line, size_t len)
+{
+	char shown[FS_LOG_LINE_MAX - 8], out[FS_LOG_LINE_MAX];
+	int n;
+
+	if (!c->opt->verbose)
+		return;
+	/* Answer lines are the server's bytes: escaped before they reach a terminal. */
+	if (dir == '<')
+		conn_show(line, len, shown, sizeof(shown));
+	else
+		(void)snprintf(shown, sizeof(shown), "%.*s", (int)len, line);	/* encoded by us */
+	n = snprintf(out, sizeof(out), "%c %s\n", dir, shown);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, out, (size_t)n);	/* a trace is best effort */
+}
+
+/* Connect one address before the deadline; 0, or -errno (-ETIMEDOUT). */
+static int
+connect_one(const struct addrinfo *ai, int64_t deadline, int *ret_fd)
+{
+	int fd, err = 0, one = 1, r;
+	socklen_t elen = sizeof(err);
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    ai->ai_protocol);
+	if (fd == -1)
+		return -errno;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 && errno != EINPROGRESS) {
+		err = errno;
+	} else if ((r = io_wait(fd, POLLOUT, deadline)) <= 0) {
+		err = r == 0 ? ETIMEDOUT : -r;
+	} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == -1) {
+		err = errno;
+	}
+	if (err != 0) {
+		(void)close(fd);	/* nothing was sent on it */
+		return -err;
+	}
+	/* Requests are whole lines written at once; Nagle would only delay pipelining. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	*ret_fd = fd;
+	return 0;
+}
+
+static int
+conn_open(struct conn *c, const struct url *u)
+{
+	struct addrinfo hints = { .ai_family = c->opt->family, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res, *ai;
+	char port[8], shown[URL_HOST_MAX + 16];
+	int64_t deadline = io_now_ms() + (int64_t)c->opt->connect_timeout_s * 1000;
+	int r = -ECONNREFUSED;
+
+	(void)snprintf(port, sizeof(port), "%u", (unsigned)u->port);
+	(void)snprintf(shown, sizeof(shown), u->host_v6 ? "[%s]:%s" : "%s:%s", u->host, port);
+	if (c->deadline >= 0 && c->deadline < deadline)
+		deadline = c->deadline;
+	if ((r = getaddrinfo(u->host, port, &hints, &res)) != 0) {
+		log_msg(LOG_ERR, r == EAI_SYSTEM ? errno : 0, "cannot resolve host %s%s%s",
+		    u->host, r == EAI_SYSTEM ? "" : ": ", r == EAI_SYSTEM ? "" : gai_strerror(r));
+		return FGET_RESOLVE;
+	}
+	r = -ECONNREFUSED;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((r = connect_one(ai, deadline, &c->fd)) == 0 || r == -ETIMEDOUT)
+			break;
+	}
+	freeaddrinfo(res);
+	if (r < 0) {
+		log_msg(LOG_ERR, -r, "cannot connect to %s", shown);
+		return r == -ETIMEDOUT ? FGET_TIMEOUT : FGET_CONNECT;
+	}
+	(void)snprintf(c->host, sizeof(c->host), "%s", u->host);
+	c->port = u->port;
+	c->answered = 0;
+	c->body_left = 0;
+	line_init(&c->lb, FS_HEADER_MAX);
+	return 0;
+}
+
+/* Connected to u's host and port: the open connection if it is the same one. */
+int
+conn_get(struct conn *c, const struct url *u)
+{
+	if (c->fd >= 0 && c->port == u->port && strcmp(c->host, u->host) == 0)
+		return 0;
+	conn_close(c);
+	return conn_open(c, u);
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c->fd < 0)
+		return;
+	(void)close(c->fd);	/* the server sees EOF: the protocol's way to end */
+	c->fd = -1;
+}
+
+int
+conn_send(struct conn *c, const char *line, size_t len)
+{
+	char buf[FS_LINE_MAX];
+	int64_t left = c->deadline < 0 ? -1 : c->deadline - io_now_ms();
+	int r = -ETIMEDOUT;
+
+	if (len + 1 > sizeof(buf))
+		return FGET_URL;	/* url_parse() keeps paths short enough */
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	conn_trace(c, '>', line, len);
+	if (c->deadline < 0 || left > 0)
+		r = io_write_all(c->fd, buf, len + 1,
+		    left < 0 ? -1 : (int)(left > 1000000 ? 1000000 : left));
+	if (r == -ETIMEDOUT) {
+		log_msg(LOG_ERR, 0, "%s: timed out sending a request", c->host);
+		conn_close(c);
+		return FGET_TIMEOUT;
+	}
+	if (r < 0) {
+		log_msg(LOG_ERR, -r, "%s: cannot send a request", c->host);
+		conn_close(c);
+		return FGET_SEND;
+	}
+	return 0;
+}
+
+/* A line that is not an answer: what to call it, and the connection is done. */
+static int
+answer_failed(struct conn *c, enum line_status ls)
+{
+	int err = errno;
+
+	conn_close(c);
+	switch (ls) {
+	case LINE_EOF:
+		log_msg(LOG_ERR, 0, "%s: the server closed the connection without answering",
+		    c->host);
+		return FGET_EMPTY;
+	case LINE_TIMEOUT:
+		log_msg(LOG_ERR, 0, "%s: timed out waiting for an answer", c->host);
+		return FGET_TIMEOUT;
+	case LINE_ERROR:
+		log_msg(LOG_ERR, err, "%s: cannot receive an answer", c->host);
+		return FGET_RECV;
+	default:
+		log_msg(LOG_ERR, 0, "%s: malformed answer (%s)", c->host,
+		    ls == LINE_PARTIAL ? "cut short" : "header line too long");
+		return FGET_WEIRD;
+	}
+}
+
+int
+conn_answer(struct conn *c, struct answer *a)
+{
+	char shown[FS_LOG_FIELD_MAX];
+	enum line_status ls;
+	char *line;
+	size_t len;
+
+	if ((ls = line_next(&c->lb, c->fd, c->deadline, &line, &len)) != LINE_OK)
+		return answer_failed(c, ls);
+	conn_trace(c, '<', line, len);
+	if (answer_parse(line, len, a) < 0) {
+		log_msg(LOG_ERR, 0, "%s: malformed answer: %s", c->host,
+		    conn_show(line, len, shown, sizeof(shown)));
+		conn_close(c);
+		return FGET_WEIRD;
+	}
+	c->answered++;
+	c->body_left = a->ok ? a->body : 0;
+	/* The server closes after these two; a later request must reconnect. */
+	if (!a->ok && (a->code == 408 || a->code == 414))
+		conn_close(c);
+	return 0;
+}
+
+static int
+body_read(struct conn *c, void *buf, size_t want, size_t *ret_n)
+{
+	for (;;) {
+		ssize_t got;
+		int r;
+
+		if ((r = io_wait(c->fd, POLLIN, c->deadline)) <= 0) {
+			log_msg(LOG_ERR, -r, "%s: %s with %ju body bytes still to come", c->host,
+			    r == 0 ? "timed out" : "cannot receive", (uintmax_t)c->body_left);
+			conn_close(c);
+			return r == 0 ? FGET_TIMEOUT : FGET_PARTIAL;
+		}
+		got = read(c->fd, buf, want);
+		if (got > 0) {
+			*ret_n = (size_t)got;
+			return 0;
+		}
+		if (got == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		log_msg(LOG_ERR, got == 0 ? 0 : errno, "%s: connection %s with %ju body bytes "
+		    "still to come", c->host, got == 0 ? "closed" : "failed",
+		    (uintmax_t)c->body_left);
+		conn_close(c);
+		return FGET_PARTIAL;
+	}
+}
+
+int
+conn_body(struct conn *c, void *buf, size_t max, size_t *ret_n)
+{
+	size_t want = c->body_left < max ? (size_t)c->body_left : max, n;
+	int r;
+
+	if (want == 0) {
+		*ret_n = 0;
+		return 0;
+	}
+	/* Body bytes that arrived with the header come first. */
+	if ((n = line_take(&c->lb, buf, want)) == 0 && (r = body_read(c, buf, want, &n)) != 0)
+		return r;
+	c->body_left -= n;
+	*ret_n = n;
+	return 0;
+}
+
+int
+conn_skip(struct conn *c)
+{
+	char buf[16384];
+	size_t n;
+	int r;
+
+	while (c->body_left > 0) {
+		if ((r = conn_body(c, buf, sizeof(buf), &n)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+conn_err_status(unsigned code)
+{
+	return code == 404 ? FGET_NOTFOUND : code == 403 ? FGET_FORBIDDEN : FGET_SERVER;
+}

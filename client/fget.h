@@ -1,0 +1,162 @@
+/*
+ * fget: the curl-like client of filesvc.  Shared declarations of its
+ * modules: options, exit codes, the connection, outputs, progress.
+ */
+#ifndef FGET_H
+#define FGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "answer.h"
+#include "line.h"
+#include "url.h"
+
+/* Exit statuses, curl's numbers where the meaning is the same (fget(1), --help). */
+enum {
+	FGET_OK = 0,
+	FGET_FAIL = 1,		/* out of memory and other local trouble */
+	FGET_USAGE = 2,
+	FGET_URL = 3,		/* malformed URL, or no local name can be made from it */
+	FGET_RESOLVE = 6,
+	FGET_CONNECT = 7,
+	FGET_WEIRD = 8,		/* the server's answer breaks protocol 1 */
+	FGET_PARTIAL = 18,	/* the body ended early */
+	FGET_WRITE = 23,	/* a local file or stdout could not be written */
+	FGET_TIMEOUT = 28,
+	FGET_EMPTY = 52,	/* the server closed without answering */
+	FGET_SEND = 55,
+	FGET_RECV = 56,
+	FGET_NOTFOUND = 78,	/* ERR 404 */
+	FGET_FORBIDDEN = 79,	/* ERR 403 */
+	FGET_SERVER = 80,	/* any other ERR */
+};
+
+#define FGET_BUF_SIZE		(256 * 1024)	/* one read from the socket */
+#define FGET_PIPELINE_MAX	16		/* requests in flight while mirroring */
+#define FGET_PIPELINE_BYTES	(16 * 1024)	/* their bytes: never more than socket buffers */
+
+struct options {
+	const char	**urls;
+	size_t		 nurls;
+	const char	**outputs;	/* -o FILE, the i-th for the i-th URL */
+	size_t		 noutputs;
+	const char	*output_dir;
+	bool		 remote_name;	/* -O */
+	bool		 resume;	/* -C - */
+	bool		 recursive;
+	bool		 list;
+	bool		 long_list;
+	bool		 human;
+	bool		 silent;
+	bool		 show_error;
+	bool		 verbose;
+	bool		 progress;	/* decided at setup: stderr is a terminal, no -s */
+	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	uint64_t	 connect_timeout_s;
+	uint64_t	 max_time_s;	/* 0: none */
+	uint64_t	 retry;
+};
+
+/* The one connection, reused while URLs name the same host and port. */
+struct conn {
+	int		 fd;		/* -1: none */
+	char		 host[URL_HOST_MAX + 1];
+	uint16_t	 port;
+	unsigned	 answered;	/* answers read on it: 0 means fresh */
+	uint64_t	 body_left;	/* of the answer being read */
+	int64_t		 deadline;	/* of the current transfer (io_now_ms), -1 none */
+	const struct options *opt;
+	struct linebuf	 lb;
+};
+
+/* What the server said about a file: a resume must find the same. */
+struct remote {
+	uint64_t	size;
+	int64_t		mtime;
+};
+
+enum out_kind {
+	OUT_STREAM,	/* stdout, a device, a fifo: written as it is */
+	OUT_FILE,	/* a regular file: NAME.part, renamed into place when complete */
+};
+
+struct output {
+	enum out_kind	 kind;
+	int		 fd;		/* -1 until output_begin() */
+	int		 dirfd;		/* holds name; borrowed */
+	char		 name[NAME_MAX + 1];
+	char		 part[NAME_MAX + 1];
+	char		 shown[512];	/* for messages */
+	uint64_t	 pos;		/* where the next byte goes */
+};
+
+struct progress {
+	bool		on;
+	uint64_t	base;		/* bytes that were there before (resume) */
+	uint64_t	total;
+	uint64_t	done;		/* bytes that are there now, base included */
+	int64_t		t0;
+	int64_t		last;
+};
+
+/* The program's state, one per run. */
+struct fget {
+	const struct options *opt;
+	struct conn	 conn;
+	char		*buf;		/* FGET_BUF_SIZE bytes */
+	unsigned	 last_err;	/* the last ERR code, for --retry */
+};
+
+/* conn.c */
+void conn_init(struct conn *c, const struct options *opt);
+int conn_get(struct conn *c, const struct url *u);
+void conn_close(struct conn *c);
+void conn_deadline(struct conn *c);
+int conn_send(struct conn *c, const char *line, size_t len);
+int conn_answer(struct conn *c, struct answer *a);
+int conn_body(struct conn *c, void *buf, size_t max, size_t *ret_n);
+int conn_skip(struct conn *c);
+int conn_err_status(unsigned code);
+char *conn_show(const char *src, size_t len, char *dst, size_t dstsize);
+void conn_trace(const struct conn *c, char dir, const char *line, size_t len);
+
+/* output.c */
+void output_stdout(struct output *o);
+int output_prepare(struct output *o, int dirfd, const char *name, bool in_place,
+    const char *shown);
+bool output_complete(const struct output *o, const struct remote *rm);
+uint64_t output_part_offset(const struct output *o, const struct remote *rm);
+int output_begin(struct output *o, uint64_t offset, const struct remote *rm);
+int output_write(struct output *o, const char *buf, size_t len);
+int output_finish(struct output *o, const struct remote *rm);
+void output_abort(struct output *o);
+int output_close(struct output *o);
+
+/* progress.c */
+void progress_start(struct progress *p, bool on, uint64_t base, uint64_t total);
+void progress_update(struct progress *p, uint64_t done);
+void progress_end(struct progress *p, bool complete);
+void progress_size(uint64_t v, char *buf, size_t size);
+
+/* transfer.c */
+int transfer_get(struct fget *f, const struct url *u, struct output *o);
+int transfer_list(struct fget *f, const struct url *u, struct output *o);
+int transfer_request(struct fget *f, const struct url *u, const char *line, size_t len,
+    struct answer *a);
+int transfer_body(struct fget *f, struct output *o, const struct remote *rm);
+int transfer_error(struct fget *f, const struct url *u, const struct answer *a);
+bool transfer_retry(struct fget *f, const struct url *u, unsigned attempt, int status);
+
+/* list.c */
+struct listing_entry;
+typedef int list_each_fn(void *ctx, const struct listing_entry *e);
+int list_body(struct fget *f, const struct answer *a, list_each_fn *each, void *ctx);
+int list_print(struct fget *f, const struct answer *a, struct output *o);
+
+/* mirror.c */
+int mirror_run(struct fget *f, const struct url *u, int outdir);
+
+#endif

@@ -1,0 +1,463 @@
+/*
+ * -r: mirror a directory tree over ONE connection, requests pipelined.
+ * Names come from LIST answers, which listing_parse() already refuses when
+ * they hold '/', or are "." or ".."; still every local directory is opened
+ * component by component with O_NOFOLLOW beneath the top, so a symlink
+ * found locally (or a hostile server) cannot steer a write elsewhere.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fget.h"
+#include "listing.h"
+#include "log.h"
+#include "pct.h"
+
+struct mitem {
+	struct mitem	*next;
+	bool		 dir;		/* LIST it; else GET it */
+	struct remote	 rm;		/* a file's size and mtime, from the listing */
+	uint64_t	 offset;	/* resume a file's NAME.part from here */
+	char		*rel;		/* a directory's own path beneath the top, or a file's parent's */
+	char		*name;		/* a file's name */
+	char		 wire[];	/* the request path */
+};
+
+struct mqueue {
+	struct mitem	*head, *tail;
+	size_t		 n;
+};
+
+struct mirror {
+	struct fget	*f;
+	const struct url *u;
+	int		 top;		/* the tree's top directory */
+	struct mqueue	 todo;		/* not yet sent */
+	struct mqueue	 sent;		/* sent, answers not yet read, in order */
+	size_t		 sent_bytes;
+	int		 status;	/* the first failure of a single entry */
+};
+
+static void
+q_push(struct mqueue *q, struct mitem *it)
+{
+	it->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	q->n++;
+}
+
+static struct mitem *
+q_pop(struct mqueue *q)
+{
+	struct mitem *it = q->head;
+
+	if (it == NULL)
+		return NULL;
+	q->head = it->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	q->n--;
+	return it;
+}
+
+static void
+item_free(struct mitem *it)
+{
+	if (it == NULL)
+		return;
+	free(it->rel);
+	free(it->name);
+	free(it);
+}
+
+static void
+q_clear(struct mqueue *q)
+{
+	struct mitem *it;
+
+	while ((it = q_pop(q)) != NULL)
+		item_free(it);
+}
+
+/* One item; wire is the request path, already encoded. */
+static struct mitem *
+item_new(const char *wire, size_t wlen, const char *rel, const char *name)
+{
+	struct mitem *it = calloc(1, sizeof(*it) + wlen + 1);
+
+	if (it == NULL)
+		return NULL;
+	memcpy(it->wire, wire, wlen);
+	it->rel = strdup(rel);
+	it->name = strdup(name != NULL ? name : "");
+	if (it->rel == NULL || it->name == NULL) {
+		item_free(it);
+		return NULL;
+	}
+	return it;
+}
+
+static void
+mirror_fail(struct mirror *m, int status)
+{
+	if (m->status == 0)
+		m->status = status;
+}
+
+/* rel beneath the top, walked a component at a time without following symlinks. */
+static int
+dir_open(int top, const char *rel)
+{
+	char buf[FS_PATH_MAX], *c, *save = NULL;
+	int fd, next, err;
+
+	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	if ((fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -errno;
+	for (c = strtok_r(buf, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+		next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = errno;
+		(void)close(fd);	/* read-only */
+		if (next == -1)
+			return -err;
+		fd = next;
+	}
+	return fd;
+}
+
+static char *
+item_url(const struct mirror *m, const struct mitem *it, char *buf, size_t size)
+{
+	(void)snprintf(buf, size, m->u->host_v6 ? "filesvc://[%s]:%u%s" : "filesvc://%s:%u%s",
+	    m->u->host, (unsigned)m->u->port, it->wire);	/* cut to fit: for messages */
+	return buf;
+}
+
+/* A local path for messages: the output directory's view, "rel/name". */
+static char *
+item_shown(const struct mitem *it, char *buf, size_t size)
+{
+	(void)snprintf(buf, size, "%s%s%s", it->rel, it->rel[0] != '\0' ? "/" : "", it->name);
+	return buf;
+}
+
+static void
+item_error(struct mirror *m, const struct mitem *it, const struct answer *a)
+{
+	char shown[512], text[FS_LOG_FIELD_MAX];
+
+	m->f->last_err = a->code;
+	log_msg(LOG_ERR, 0, "%s: %u %s", item_url(m, it, shown, sizeof(shown)), a->code,
+	    conn_show(a->text, strlen(a->text), text, sizeof(text)));
+	mirror_fail(m, conn_err_status(a->code));
+}
+
+struct listctx {
+	struct mirror		*m;
+	const struct mitem	*dir;
+	int			 dfd;
+};
+
+static int
+dir_queue(struct listctx *lc, const struct listing_entry *e, const char *wire, size_t wlen,
+    const char *rel)
+{
+	struct mitem *it;
+
+	if (mkdirat(lc->dfd, e->name, 0777) == -1 && errno != EEXIST) {
+		log_msg(LOG_ERR, errno, "cannot create directory %s", rel);
+		mirror_fail(lc->m, FGET_WRITE);
+		return 0;
+	}
+	if ((it = item_new(wire, wlen, rel, NULL)) == NULL)
+		return FGET_FAIL;
+	it->dir = true;
+	q_push(&lc->m->todo, it);
+	return 0;
+}
+
+static int
+file_queue(struct listctx *lc, const struct listing_entry *e, const char *wire, size_t wlen,
+    const char *rel)
+{
+	struct remote rm = { .size = e->size, .mtime = e->mtime };
+	struct output o;
+	struct mitem *it;
+	int r;
+
+	if ((r = output_prepare(&o, lc->dfd, e->name, false, rel)) != 0) {
+		mirror_fail(lc->m, r);
+		return 0;
+	}
+	if (output_complete(&o, &rm))
+		return 0;	/* same size and mtime: done on an earlier run */
+	if ((it = item_new(wire, wlen, lc->dir->rel, e->name)) == NULL)
+		return FGET_FAIL;
+	it->rm = rm;
+	it->offset = output_part_offset(&o, &rm);
+	q_push(&lc->m->todo, it);
+	return 0;
+}
+
+/* One entry of a listing: queue a LIST for a directory, a GET for a file not yet here. */
+static int
+entry_queue(void *ctx, const struct listing_entry *e)
+{
+	struct listctx *lc = ctx;
+	char wire[URL_WIRE_MAX + 1], rel[FS_PATH_MAX];
+	size_t dl = strlen(lc->dir->wire);
+	ssize_t el = pct_encode(e->name, e->name_len, "?#", wire + dl, sizeof(wire) - dl - 1);
+	int n = snprintf(rel, sizeof(rel), "%s%s%s", lc->dir->rel,
+	    lc->dir->rel[0] != '\0' ? "/" : "", e->name);
+
+	if (el < 0 || n < 0 || (size_t)n >= sizeof(rel)) {
+		log_msg(LOG_ERR, ENAMETOOLONG, "skipping %s/...", lc->dir->rel);
+		mirror_fail(lc->m, FGET_WRITE);
+		return 0;
+	}
+	memcpy(wire, lc->dir->wire, dl);
+	if (e->type == 'd') {
+		wire[dl + (size_t)el] = '/';
+		return dir_queue(lc, e, wire, dl + (size_t)el + 1, rel);
+	}
+	return file_queue(lc, e, wire, dl + (size_t)el, rel);
+}
+
+static int
+mirror_list(struct mirror *m, const struct mitem *it, const struct answer *a)
+{
+	struct listctx lc = { .m = m, .dir = it };
+	int r;
+
+	if (!a->ok) {
+		item_error(m, it, a);
+		return 0;
+	}
+	if ((lc.dfd = dir_open(m->top, it->rel)) < 0) {
+		log_msg(LOG_ERR, -lc.dfd, "cannot open directory %s", it->rel);
+		mirror_fail(m, FGET_WRITE);
+		return conn_skip(&m->f->conn);
+	}
+	r = list_body(m->f, a, entry_queue, &lc);
+	(void)close(lc.dfd);	/* a directory fd: nothing written through it needs flushing */
+	return r;
+}
+
+/* A file's body went wrong locally: keep the pipelined stream in step. */
+static int
+file_skip(struct mirror *m, int status, int dfd)
+{
+	mirror_fail(m, status);
+	if (dfd >= 0)
+		(void)close(dfd);	/* a directory fd */
+	return m->f->conn.fd >= 0 ? conn_skip(&m->f->conn) : status;
+}
+
+/* The remote file changed since its listing: its NAME.part must start over. */
+static int
+file_requeue(struct mirror *m, const struct mitem *it, const struct answer *a)
+{
+	struct mitem *again = item_new(it->wire, strlen(it->wire), it->rel, it->name);
+	char shown[512];
+
+	log_msg(LOG_WARNING, 0, "%s changed since it was listed; starting it over",
+	    item_url(m, it, shown, sizeof(shown)));
+	if (again == NULL)
+		return FGET_FAIL;
+	again->rm.size = a->size;
+	again->rm.mtime = a->mtime;
+	q_push(&m->todo, again);
+	return conn_skip(&m->f->conn);
+}
+
+static int
+mirror_file(struct mirror *m, struct mitem *it, const struct answer *a)
+{
+	char shown[FS_PATH_MAX + NAME_MAX + 2];
+	struct output o;
+	int dfd, r;
+
+	if (!a->ok) {
+		item_error(m, it, a);
+		return 0;
+	}
+	if (!a->has_size || !a->has_mtime || it->offset > a->size ||
+	    a->body != a->size - it->offset) {
+		log_msg(LOG_ERR, 0, "%s: malformed GET answer", item_url(m, it, shown,
+		    sizeof(shown)));
+		conn_close(&m->f->conn);
+		return FGET_WEIRD;
+	}
+	if (it->offset > 0 && (a->size != it->rm.size || a->mtime != it->rm.mtime))
+		return file_requeue(m, it, a);
+	it->rm.size = a->size;
+	it->rm.mtime = a->mtime;
+	if ((dfd = dir_open(m->top, it->rel)) < 0) {
+		log_msg(LOG_ERR, -dfd, "cannot open directory %s", it->rel);
+		return file_skip(m, FGET_WRITE, -1);
+	}
+	item_shown(it, shown, sizeof(shown));
+	if ((r = output_prepare(&o, dfd, it->name, false, shown)) != 0 ||
+	    (r = output_begin(&o, it->offset, &it->rm)) != 0)
+		return file_skip(m, r, dfd);
+	if ((r = transfer_body(m->f, &o, &it->rm)) != 0) {
+		output_abort(&o);
+		if (r == FGET_WRITE)
+			return file_skip(m, r, dfd);
+		(void)close(dfd);	/* a directory fd */
+		return r;
+	}
+	if ((r = output_finish(&o, &it->rm)) != 0)
+		mirror_fail(m, r);
+	(void)close(dfd);	/* a directory fd */
+	return 0;
+}
+
+static int
+request_line(const struct mitem *it, char *line, size_t size)
+{
+	if (it->dir)
+		return snprintf(line, size, "LIST %s", it->wire);
+	if (it->offset > 0)
+		return snprintf(line, size, "GET %s %" PRIu64, it->wire, it->offset);
+	return snprintf(line, size, "GET %s", it->wire);
+}
+
+/*
+ * Keep up to FGET_PIPELINE_MAX requests in flight, and no more request
+ * bytes than socket buffers surely hold: we do not read while we write,
+ * and the server does not read while it writes a body we are not reading.
+ */
+static int
+mirror_send(struct mirror *m)
+{
+	char line[FS_LINE_MAX];
+
+	while (m->todo.head != NULL && m->sent.n < FGET_PIPELINE_MAX) {
+		int n = request_line(m->todo.head, line, sizeof(line)), r;
+
+		if (m->sent.n > 0 && m->sent_bytes + (size_t)n + 1 > FGET_PIPELINE_BYTES)
+			break;
+		if ((r = conn_send(&m->f->conn, line, (size_t)n)) != 0)
+			return r;
+		m->sent_bytes += (size_t)n + 1;
+		q_push(&m->sent, q_pop(&m->todo));
+	}
+	return 0;
+}
+
+static int
+mirror_once(struct mirror *m, struct mitem *root)
+{
+	char line[FS_LINE_MAX];
+	struct answer a;
+	struct mitem *it;
+	int n = request_line(root, line, sizeof(line)), r;
+
+	conn_deadline(&m->f->conn);	/* -m covers the whole tree */
+	m->f->last_err = 0;
+	/* The first request reconnects once if a reused connection has gone. */
+	if ((r = transfer_request(m->f, m->u, line, (size_t)n, &a)) != 0)
+		return r;
+	if ((r = mirror_list(m, root, &a)) != 0)
+		return r;
+	for (;;) {
+		if ((r = mirror_send(m)) != 0)
+			return r;
+		if ((it = q_pop(&m->sent)) == NULL)
+			return 0;
+		m->sent_bytes -= (size_t)request_line(it, line, sizeof(line)) + 1;
+		if ((r = conn_answer(&m->f->conn, &a)) == 0)
+			r = it->dir ? mirror_list(m, it, &a) : mirror_file(m, it, &a);
+		item_free(it);
+		if (r != 0)
+			return r;
+	}
+}
+
+/*
+ * The tree's top: the output directory itself for the server's root,
+ * else a directory named after the URL's last segment inside it.
+ */
+static int
+top_open(const struct url *u, int outdir, const char *shown, int *ret_fd)
+{
+	char name[NAME_MAX + 1];
+	const char *end = u->path + u->path_len, *start;
+	size_t len;
+	int fd;
+
+	while (end > u->path && end[-1] == '/')
+		end--;
+	for (start = end; start > u->path && start[-1] != '/'; start--)
+		;
+	len = (size_t)(end - start);
+	if (len == 0) {
+		fd = openat(outdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else if (len > NAME_MAX || *start == '.') {
+		log_msg(LOG_ERR, 0, "%s: refusing to make a local directory of a name that "
+		    "starts with '.'", shown);
+		return FGET_URL;
+	} else {
+		memcpy(name, start, len);
+		name[len] = '\0';
+		if (mkdirat(outdir, name, 0777) == -1 && errno != EEXIST)
+			fd = -1;
+		else
+			fd = openat(outdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd == -1) {
+		log_msg(LOG_ERR, errno, "%s: cannot make its local directory", shown);
+		return FGET_WRITE;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int
+mirror_run(struct fget *f, const struct url *u, int outdir)
+{
+	struct mirror m = { .f = f, .u = u };
+	char shown[512], wire[URL_WIRE_MAX + 2];
+	struct mitem *root;
+	unsigned attempt;
+	int r;
+
+	url_format(u, shown, sizeof(shown));
+	memcpy(wire, u->wire, u->wire_len + 1);
+	if (!u->dir)
+		memcpy(wire + u->wire_len, "/", 2);	/* -r lists it whatever the URL says */
+	if (strlen(wire) > URL_WIRE_MAX) {
+		log_msg(LOG_ERR, ENAMETOOLONG, "%s", shown);
+		return FGET_URL;
+	}
+	if ((r = top_open(u, outdir, shown, &m.top)) != 0)
+		return r;
+	for (attempt = 0;; attempt++) {
+		if ((root = item_new(wire, strlen(wire), "", NULL)) == NULL) {
+			r = FGET_FAIL;
+			break;
+		}
+		root->dir = true;
+		r = mirror_once(&m, root);
+		item_free(root);
+		q_clear(&m.todo);
+		q_clear(&m.sent);
+		m.sent_bytes = 0;
+		if (r == 0 || !transfer_retry(f, u, attempt, r))
+			break;
+	}
+	(void)close(m.top);	/* a directory fd */
+	return r != 0 ? r : m.status;
+}

@@ -1,0 +1,367 @@
+/*
+ * Where downloaded bytes go.  A regular file is written as NAME.part and
+ * renamed into place only when every byte arrived, so the final name never
+ * holds a truncated file.  What the server said about the file (size and
+ * mtime) is recorded on NAME.part, in the xattrs user.filesvc.size and
+ * user.filesvc.mtime, or in a sidecar NAME.part.meta where the file system
+ * has no user xattrs; -C - resumes only when the server still says the same.
+ * Names are opened beneath a directory fd with O_NOFOLLOW: a symlink planted
+ * as NAME.part is refused, one planted as NAME is replaced, never followed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fget.h"
+#include "io.h"
+#include "log.h"
+#include "parse.h"
+
+#define XATTR_SIZE	"user.filesvc.size"
+#define XATTR_MTIME	"user.filesvc.mtime"
+#define SIDECAR		".meta"
+#define HOLE_BLOCK	4096	/* zero blocks this size, aligned, become holes */
+
+void
+output_stdout(struct output *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = OUT_STREAM;
+	o->fd = STDOUT_FILENO;
+	o->dirfd = -1;
+	(void)snprintf(o->shown, sizeof(o->shown), "stdout");
+}
+
+/*
+ * An existing name that is not a regular file (a device such as
+ * /dev/null or /dev/full, a fifo) is written as it is, when the user
+ * named it with -o (in_place): there is nothing to rename over.
+ */
+static int
+open_in_place(struct output *o)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(o->dirfd, o->name, &st, 0) == -1 || S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		log_msg(LOG_ERR, 0, "cannot write to %s: Is a directory", o->shown);
+		return FGET_WRITE;
+	}
+	if ((fd = openat(o->dirfd, o->name, O_WRONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		log_msg(LOG_ERR, errno, "cannot open %s", o->shown);
+		return FGET_WRITE;
+	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		o->kind = OUT_STREAM;
+		o->fd = fd;
+		return 0;
+	}
+	(void)close(fd);	/* replaced by a regular file meanwhile: use NAME.part */
+	return 0;
+}
+
+int
+output_prepare(struct output *o, int dirfd, const char *name, bool in_place, const char *shown)
+{
+	size_t len = strlen(name);
+
+	memset(o, 0, sizeof(*o));
+	o->kind = OUT_FILE;
+	o->fd = -1;
+	o->dirfd = dirfd;
+	/* Remote names may hold any byte but '/': escaped before they reach a terminal. */
+	conn_show(shown, strlen(shown), o->shown, sizeof(o->shown));
+	if (len + sizeof(".part") - 1 > NAME_MAX) {
+		log_msg(LOG_ERR, ENAMETOOLONG, "cannot write %s.part", o->shown);
+		return FGET_WRITE;
+	}
+	memcpy(o->name, name, len + 1);
+	memcpy(o->part, name, len);
+	memcpy(o->part + len, ".part", sizeof(".part"));
+	return in_place ? open_in_place(o) : 0;
+}
+
+bool
+output_complete(const struct output *o, const struct remote *rm)
+{
+	struct stat st;
+
+	if (o->kind != OUT_FILE || fstatat(o->dirfd, o->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return false;
+	return S_ISREG(st.st_mode) && (uint64_t)st.st_size == rm->size &&
+	    st.st_mtim.tv_sec == rm->mtime;
+}
+
+/* NAME.part.meta, or "" when that name would be too long (then no sidecar). */
+static const char *
+sidecar_name(const struct output *o, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s" SIDECAR, o->part);
+
+	return n > 0 && (size_t)n < size && (size_t)n <= NAME_MAX ? buf : "";
+}
+
+/* Parse "<size> <mtime>" from the sidecar's text t[0..len). */
+static int
+sidecar_parse(const char *t, size_t len, struct remote *ret)
+{
+	const char *sp = memchr(t, ' ', len);
+	struct remote m;
+
+	if (len > 0 && t[len - 1] == '\n')
+		len--;
+	if (sp == NULL || parse_u64(t, (size_t)(sp - t), &m.size) < 0 ||
+	    parse_i64(sp + 1, len - (size_t)(sp + 1 - t), &m.mtime) < 0)
+		return -EINVAL;
+	*ret = m;
+	return 0;
+}
+
+static int
+meta_read(const struct output *o, int fd, struct remote *ret)
+{
+	char s[32], t[32], side[NAME_MAX + 8];
+	ssize_t sl, tl;
+	int sfd;
+
+	sl = fgetxattr(fd, XATTR_SIZE, s, sizeof(s));
+	tl = fgetxattr(fd, XATTR_MTIME, t, sizeof(t));
+	if (sl > 0 && tl > 0) {
+		if (parse_u64(s, (size_t)sl, &ret->size) < 0 || parse_i64(t, (size_t)tl,
+		    &ret->mtime) < 0)
+			return -EINVAL;
+		return 0;
+	}
+	sfd = openat(o->dirfd, sidecar_name(o, side, sizeof(side)),
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (sfd == -1)
+		return -errno;
+	sl = read(sfd, s, sizeof(s));
+	(void)close(sfd);	/* read-only */
+	return sl > 0 ? sidecar_parse(s, (size_t)sl, ret) : -EINVAL;
+}
+
+static void
+meta_clear(const struct output *o)
+{
+	char side[NAME_MAX + 8];
+
+	/* Absent already is the common case; nothing to do about other failures. */
+	(void)fremovexattr(o->fd, XATTR_SIZE);
+	(void)fremovexattr(o->fd, XATTR_MTIME);
+	(void)unlinkat(o->dirfd, sidecar_name(o, side, sizeof(side)), 0);
+}
+
+static void
+meta_write(const struct output *o, const struct remote *rm)
+{
+	char s[32], t[32], side[NAME_MAX + 8], line[64];
+	int sl = snprintf(s, sizeof(s), "%" PRIu64, rm->size);
+	int tl = snprintf(t, sizeof(t), "%" PRId64, rm->mtime);
+	int n, fd, r = 0;
+
+	if (fsetxattr(o->fd, XATTR_SIZE, s, (size_t)sl, 0) == 0 &&
+	    fsetxattr(o->fd, XATTR_MTIME, t, (size_t)tl, 0) == 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s %s\n", s, t);
+	fd = openat(o->dirfd, sidecar_name(o, side, sizeof(side)),
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd == -1 || (r = io_write_all(fd, line, (size_t)n, -1)) < 0 || close(fd) == -1)
+		log_msg(LOG_WARNING, fd == -1 ? errno : -r, "cannot record what %s.part "
+		    "holds; -C - will start it over", o->shown);
+}
+
+uint64_t
+output_part_offset(const struct output *o, const struct remote *rm)
+{
+	struct remote m;
+	struct stat st;
+	uint64_t off = 0;
+	int fd;
+
+	if (o->kind != OUT_FILE)
+		return 0;
+	fd = openat(o->dirfd, o->part, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	/* Only a partial download of this very version is continued. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && meta_read(o, fd, &m) == 0 &&
+	    m.size == rm->size && m.mtime == rm->mtime && (uint64_t)st.st_size <= rm->size)
+		off = (uint64_t)st.st_size;
+	(void)close(fd);	/* read-only */
+	return off;
+}
+
+int
+output_begin(struct output *o, uint64_t offset, const struct remote *rm)
+{
+	struct stat st;
+
+	o->pos = offset;
+	if (o->kind == OUT_STREAM)
+		return 0;
+	/* No O_TRUNC before the checks: NAME.part might be a hard link to another file. */
+	o->fd = openat(o->dirfd, o->part, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC, 0666);
+	if (o->fd == -1) {
+		log_msg(LOG_ERR, errno, "cannot open %s.part", o->shown);
+		return FGET_WRITE;
+	}
+	if (fstat(o->fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink > 1 ||
+	    (uint64_t)st.st_size < offset) {
+		log_msg(LOG_ERR, 0, "refusing to write %s.part: not a regular file of ours",
+		    o->shown);
+		output_abort(o);
+		return FGET_WRITE;
+	}
+	if (ftruncate(o->fd, (off_t)offset) == -1) {
+		log_msg(LOG_ERR, errno, "cannot truncate %s.part", o->shown);
+		output_abort(o);
+		return FGET_WRITE;
+	}
+	if (offset == 0 && rm != NULL) {
+		meta_clear(o);
+		meta_write(o, rm);
+	}
+	return 0;
+}
+
+static bool
+all_zero(const char *p, size_t n)
+{
+	return n > 0 && p[0] == '\0' && memcmp(p, p + 1, n - 1) == 0;
+}
+
+static int
+pwrite_all(int fd, const char *p, size_t len, uint64_t pos)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)pos);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+		pos += (uint64_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Write buf at o->pos, leaving aligned all-zero blocks as holes (like
+ * cp --sparse=auto): a sparse remote file stays sparse.  The file is
+ * extended to its full length by output_finish().
+ */
+static int
+file_write(struct output *o, const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start = i, blk;
+		int r;
+
+		for (; i < len; i += blk) {
+			blk = HOLE_BLOCK - (size_t)(o->pos + (i - start)) % HOLE_BLOCK;
+			if (blk == HOLE_BLOCK && len - i >= blk && all_zero(buf + i, blk))
+				break;
+			blk = blk < len - i ? blk : len - i;
+		}
+		if (i > start && (r = pwrite_all(o->fd, buf + start, i - start, o->pos)) < 0)
+			return r;
+		o->pos += i - start;
+		for (; i < len && len - i >= HOLE_BLOCK && all_zero(buf + i, HOLE_BLOCK);
+		    i += HOLE_BLOCK)
+			o->pos += HOLE_BLOCK;
+	}
+	return 0;
+}
+
+int
+output_write(struct output *o, const char *buf, size_t len)
+{
+	int r;
+
+	if (o->kind == OUT_FILE)
+		r = file_write(o, buf, len);
+	else
+		r = io_write_all(o->fd, buf, len, -1);
+	if (r < 0) {
+		log_msg(LOG_ERR, -r, "cannot write to %s%s", o->shown,
+		    o->kind == OUT_FILE ? ".part" : "");
+		return FGET_WRITE;
+	}
+	if (o->kind == OUT_STREAM)
+		o->pos += len;
+	return 0;
+}
+
+/* Every byte is there: the remote mtime, then durable, then the final name. */
+int
+output_finish(struct output *o, const struct remote *rm)
+{
+	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+	const char *what = "extend";
+	int fd = o->fd;
+
+	if (o->kind == OUT_STREAM)
+		return 0;
+	if (rm != NULL) {
+		ts[1].tv_sec = (time_t)rm->mtime;
+		ts[1].tv_nsec = 0;
+	}
+	meta_clear(o);
+	o->fd = -1;
+	if (ftruncate(fd, (off_t)o->pos) == -1 ||
+	    (what = "set the mtime of", futimens(fd, ts)) == -1 ||
+	    (what = "sync", fsync(fd)) == -1) {
+		log_msg(LOG_ERR, errno, "cannot %s %s.part", what, o->shown);
+		(void)close(fd);	/* already failed */
+		return FGET_WRITE;
+	}
+	if (close(fd) == -1) {
+		log_msg(LOG_ERR, errno, "cannot write %s.part", o->shown);
+		return FGET_WRITE;
+	}
+	if (renameat(o->dirfd, o->part, o->dirfd, o->name) == -1) {
+		log_msg(LOG_ERR, errno, "cannot rename %s.part to %s", o->shown, o->shown);
+		return FGET_WRITE;
+	}
+	return 0;
+}
+
+/* Stop writing a file; NAME.part stays, with what it holds recorded, for -C -. */
+void
+output_abort(struct output *o)
+{
+	if (o->kind != OUT_FILE || o->fd < 0)
+		return;
+	(void)close(o->fd);	/* nothing more will be written; the data is already there */
+	o->fd = -1;
+}
+
+/* Done with this URL: close a device opened in place (never stdout). */
+int
+output_close(struct output *o)
+{
+	int fd = o->fd;
+
+	output_abort(o);
+	if (o->kind != OUT_STREAM || fd < 0 || fd == STDOUT_FILENO)
+		return 0;
+	o->fd = -1;
+	if (close(fd) == -1) {
+		log_msg(LOG_ERR, errno, "cannot write to %s", o->shown);
+		return FGET_WRITE;
+	}
+	return 0;
+}
