@@ -91,3 +91,13 @@ line_take(struct linebuf *lb, void *dst, size_t len)
 	lb->off += n;
 	return n;
 }
+
+int
+line_feed(struct linebuf *lb, const void *data, size_t len)
+{
+	if (len > lb->max - lb->len)
+		return -ENOBUFS;
+	memcpy(lb->buf + lb->len, data, len);
+	lb->len += len;
+	return 0;
+}

@@ -42,4 +42,11 @@ enum line_status line_next(struct linebuf *lb, int fd, int64_t deadline, char **
  */
 size_t line_take(struct linebuf *lb, void *dst, size_t len);
 
+/*
+ * Put len bytes that were read ahead by someone else (after a PROXY
+ * header, say) at the end of the buffer, as if read from the fd.
+ * Returns 0, or -ENOBUFS when they do not fit.
+ */
+int line_feed(struct linebuf *lb, const void *data, size_t len);
+
 #endif

@@ -17,6 +17,7 @@ struct options {
 	unsigned	 timeout_s;	/* idle: waiting for a request, or for the client to take data */
 	bool		 show_hidden;
 	bool		 no_sandbox;
+	bool		 proxy_protocol;	/* a PROXY header (v1 or v2) comes first */
 	uint64_t	 max_entries;	/* a LIST of more answers ERR 500: bounds memory */
 };
 
@@ -65,6 +66,9 @@ int send_file(struct session *s, int fd, uint64_t offset, uint64_t count);
 
 /* status.c: the one table from errno to wire codes. */
 enum fs_status status_from_errno(int err);
+
+/* proxyhdr.c: read and apply the PROXY header; 0, or -EPROTO (close, logged). */
+int proxyhdr_read(struct session *s);
 
 /* peer.c: who is on the other end, for log lines. */
 void peer_describe(char *dst, size_t size);

@@ -25,7 +25,7 @@
 
 static const char usage[] =
     "Usage: filesvc-handler [--root DIR] [--timeout SECONDS] [--show-hidden]\n"
-    "                       [--max-entries N] [--no-sandbox]\n"
+    "                       [--max-entries N] [--no-sandbox] [--proxy-protocol]\n"
     "Serve one filesvc connection: requests on stdin, answers on stdout, log on stderr.\n"
     "\n"
     "  -r, --root DIR         serve the tree beneath DIR (default " DEFAULT_ROOT ")\n"
@@ -34,6 +34,7 @@ static const char usage[] =
     "  -a, --show-hidden      list and serve names that start with '.'\n"
     "  -m, --max-entries N    answer ERR 500 to a LIST of more than N entries,\n"
     "                         1-" FS_STR(FS_LIST_MAX) " (default " FS_STR(FS_LIST_MAX) "): bounds memory\n"
+    "  -P, --proxy-protocol   expect a PROXY v1/v2 header first (behind HAProxy)\n"
     "  -S, --no-sandbox       do not confine the process with Landlock and seccomp\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
@@ -52,6 +53,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "show-hidden", no_argument, NULL, 'a' },
 		{ "max-entries", required_argument, NULL, 'm' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
+		{ "proxy-protocol", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -61,7 +63,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 
 	*opt = (struct options){ .root = DEFAULT_ROOT, .timeout_s = DEFAULT_TIMEOUT,
 	    .max_entries = FS_LIST_MAX };
-	while ((c = getopt_long(argc, argv, "r:t:am:ShV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:t:am:SPhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			opt->root = optarg;
@@ -76,6 +78,9 @@ options_parse(int argc, char *argv[], struct options *opt)
 			break;
 		case 'a':
 			opt->show_hidden = true;
+			break;
+		case 'P':
+			opt->proxy_protocol = true;
 			break;
 		case 'S':
 			opt->no_sandbox = true;
@@ -127,7 +132,8 @@ main(int argc, char *argv[])
 	if (!opt.no_sandbox && (r = sandbox_enter(s.root.rootfd)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot enter the sandbox");
 
-	session_serve(&s);	/* until QUIT, EOF, a closing ERR, or the client is gone */
+	if (!opt.proxy_protocol || proxyhdr_read(&s) == 0)
+		session_serve(&s);	/* until QUIT, EOF, a closing ERR, or the client is gone */
 	session_close(&s);
 	return FS_EXIT_OK;
 }
