@@ -257,9 +257,12 @@ pwrite_all(int fd, const char *p, size_t len, uint64_t pos)
 }
 
 /*
- * Write buf at o->pos, leaving aligned all-zero blocks as holes (like
- * cp --sparse=auto): a sparse remote file stays sparse.  The file is
- * extended to its full length by output_finish().
+ * Write buf at o->pos, leaving all-zero pieces unwritten (like cp
+ * --sparse=auto), so a sparse remote file stays sparse.  That is exact
+ * because output_begin() truncated the file to where we started and we
+ * only write forward: whatever we skip reads back as zeros.  Pieces end
+ * at block boundaries of the file, so whole zero blocks become holes;
+ * output_finish() extends the file to its full length.
  */
 static int
 file_write(struct output *o, const char *buf, size_t len)
@@ -267,21 +270,24 @@ file_write(struct output *o, const char *buf, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		size_t start = i, blk;
+		size_t start = i, blk = 0;
 		int r;
 
 		for (; i < len; i += blk) {
-			blk = HOLE_BLOCK - (size_t)(o->pos + (i - start)) % HOLE_BLOCK;
-			if (blk == HOLE_BLOCK && len - i >= blk && all_zero(buf + i, blk))
-				break;
+			blk = HOLE_BLOCK - (size_t)((o->pos + (i - start)) % HOLE_BLOCK);
 			blk = blk < len - i ? blk : len - i;
+			if (all_zero(buf + i, blk))
+				break;
 		}
 		if (i > start && (r = pwrite_all(o->fd, buf + start, i - start, o->pos)) < 0)
 			return r;
 		o->pos += i - start;
-		for (; i < len && len - i >= HOLE_BLOCK && all_zero(buf + i, HOLE_BLOCK);
-		    i += HOLE_BLOCK)
-			o->pos += HOLE_BLOCK;
+		for (; i < len; i += blk, o->pos += blk) {
+			blk = HOLE_BLOCK - (size_t)(o->pos % HOLE_BLOCK);
+			blk = blk < len - i ? blk : len - i;
+			if (!all_zero(buf + i, blk))
+				break;
+		}
 	}
 	return 0;
 }

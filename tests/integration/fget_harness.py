@@ -1,0 +1,242 @@
+"""Helpers for fget's integration tests: run the real fget against the real
+handler (harness.Server), count the connections the handler saw, and two
+small servers a test owns outright: a relay that passes a set number of
+answer bytes to fget and then stalls or hangs up (to interrupt a transfer at
+a known point), and a fake server that answers with whatever bytes a test
+needs (a short body, a malformed line, silence).
+"""
+
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+
+import harness
+
+FGET = harness.FGET
+
+# "<6>filesvc-handler: 127.0.0.1:45834 GET /big OK 30000000 0.018s"
+LOG_LINE = re.compile(r"filesvc-handler: (\S+):(\d+) (LIST|GET|STAT|QUIT) (\S+) (\S+) (\d+) ")
+
+
+def fget(*args, timeout=120, **kw):
+    """Run fget; return the CompletedProcess (stdout and stderr as bytes)."""
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.run([FGET] + [str(a) for a in args], timeout=timeout, **kw)
+
+
+def url(srv_or_host, port=None, path="/"):
+    """filesvc://HOST:PORT/PATH for a harness.Server, or a host and port."""
+    if port is None:
+        host, port = srv_or_host.host, srv_or_host.port
+    else:
+        host = srv_or_host
+    if ":" in host:
+        host = "[%s]" % host
+    return "filesvc://%s:%d%s" % (host, port, path)
+
+
+def requests(srv):
+    """The handler's request log: [(peer, verb, path, status, bytes sent)]."""
+    out = []
+    for m in LOG_LINE.finditer(srv.logs()):
+        out.append(("%s:%s" % (m.group(1), m.group(2)), m.group(3), m.group(4),
+                    m.group(5), int(m.group(6))))
+    return out
+
+
+def connections(srv):
+    """How many client connections the handler served (distinct peer ports)."""
+    return len({r[0] for r in requests(srv)})
+
+
+def wait_for(pred, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.01)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def ipv6_loopback():
+    """True if ::1 can be bound here (some containers have no IPv6)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+class _Listener:
+    """A loopback listener with a thread per accepted connection."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.conns = []
+        self.lock = threading.Lock()
+        self.closing = False
+        self.closed = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                if self.closing:
+                    c.close()
+                    return
+                n = self.accepted
+                self.accepted += 1
+                self.conns.append(c)
+            threading.Thread(target=self._serve_safely, args=(c, n), daemon=True).start()
+
+    def _serve_safely(self, c, n):
+        try:
+            self.serve(c, n)
+        except OSError:
+            pass
+
+    def serve(self, c, n):
+        raise NotImplementedError
+
+    def close(self):
+        with self.lock:
+            self.closing = True
+            conns, self.conns = self.conns, []
+        self.closed.set()
+        self.sock.close()
+        for c in conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class FakeServer(_Listener):
+    """Reads a request line, then calls answer(sock, n_connection, line)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        super().__init__()
+
+    def serve(self, c, n):
+        buf = b""
+        while b"\n" not in buf:
+            chunk = c.recv(4096)
+            if not chunk:
+                return
+            buf += chunk
+        self.answer(c, n, buf.split(b"\n", 1)[0])
+
+
+class Relay(_Listener):
+    """Passes bytes between fget and a real server.  On the connections
+    numbered in `cut`, after `limit` answer bytes it stops passing on, then
+    hangs up if `hangup`, else stalls (fget waits) until closed.  The event
+    `cut_reached` is set once the limit has been passed on."""
+
+    def __init__(self, target_port, limit, cut=(0,), hangup=False):
+        self.target_port = target_port
+        self.limit = limit
+        self.cut = set(cut)
+        self.hangup = hangup
+        self.cut_reached = threading.Event()
+        super().__init__()
+
+    def serve(self, c, n):
+        up = socket.create_connection(("127.0.0.1", self.target_port))
+        with self.lock:
+            self.conns.append(up)
+        threading.Thread(target=self._pump_up, args=(c, up), daemon=True).start()
+        left = self.limit if n in self.cut else None
+        while left is None or left > 0:
+            data = up.recv(65536 if left is None else min(65536, left))
+            if not data:
+                break
+            c.sendall(data)
+            if left is not None:
+                left -= len(data)
+        if left == 0:
+            self.cut_reached.set()
+            if self.hangup:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+                up.close()
+                return
+            # Stall: hold both sockets open until the test closes the relay.
+            self.closed.wait(120)
+        c.close()
+        up.close()
+
+    @staticmethod
+    def _pump_up(c, up):
+        try:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    break
+                up.sendall(data)
+        except OSError:
+            pass
+
+
+def _data_extents(fd, size):
+    """[(start, end)] of the regions holding data (SEEK_DATA/SEEK_HOLE)."""
+    out, off = [], 0
+    while off < size:
+        try:
+            start = os.lseek(fd, off, os.SEEK_DATA)
+        except OSError:  # ENXIO: only a hole is left
+            break
+        end = os.lseek(fd, start, os.SEEK_HOLE)
+        out.append((start, end))
+        off = end
+    return out
+
+
+def sparse_equal(a, b, chunk=1 << 20):
+    """Byte-exact comparison of two (sparse) files that reads only the
+    regions where either holds data: where both have holes, both are zeros."""
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        size = os.fstat(fa.fileno()).st_size
+        if size != os.fstat(fb.fileno()).st_size:
+            return False
+        extents = sorted(_data_extents(fa.fileno(), size) + _data_extents(fb.fileno(), size))
+        merged = []
+        for s, e in extents:
+            if merged and s <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+            else:
+                merged.append((s, e))
+        for s, e in merged:
+            for off in range(s, e, chunk):
+                n = min(chunk, e - off)
+                if os.pread(fa.fileno(), n, off) != os.pread(fb.fileno(), n, off):
+                    return False
+    return True
+
+
+def main():
+    if not FGET or not os.access(FGET, os.X_OK):
+        raise SystemExit("FGET is not set to an executable (run through meson test)")
+    harness.main()
