@@ -144,6 +144,20 @@ conn_text(const struct listener *l, int fd, const struct sockaddr *sa, socklen_t
 	return addr_format((struct sockaddr *)&ss, sslen, &t[1]);
 }
 
+/* One over the per-source cap: accepted (so it leaves the backlog), closed, logged. */
+static void
+refuse(struct supervisor *sv, const struct addr_text *remote, int fd)
+{
+	char peer[ADDR_PEER_MAX];
+
+	addr_peer(remote, peer, sizeof(peer));
+	log_msg(LOG_WARNING, 0, "%s: over %u connections from one source: closed", peer,
+	    sv->opt->max_per_source);
+	sv->refused++;
+	sv->status_dirty = true;
+	(void)close(fd);	/* protocol-agnostic: we say nothing, we only close */
+}
+
 static void
 conn_start(struct supervisor *sv, const struct listener *l, int fd,
     const struct sockaddr_storage *ss, socklen_t len)
@@ -162,12 +176,7 @@ conn_start(struct supervisor *sv, const struct listener *l, int fd,
 		return;
 	}
 	if (conn_source_full(&sv->conns, &key)) {
-		addr_peer(&t[0], peer, sizeof(peer));
-		log_msg(LOG_WARNING, 0, "%s: over %u connections from one source: closed", peer,
-		    sv->opt->max_per_source);
-		sv->refused++;
-		sv->status_dirty = true;
-		(void)close(fd);	/* protocol-agnostic: we say nothing, we only close */
+		refuse(sv, &t[0], fd);
 		return;
 	}
 	spawn_set_peer(&sv->sp, &t[0], &t[1]);
