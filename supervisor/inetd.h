@@ -69,7 +69,8 @@ struct supervisor {
 	bool			 polling;	/* listeners are in the epoll set */
 	bool			 paused;	/* out of fds: waiting for pausefd */
 	bool			 pause_logged;	/* one line per burst of EMFILE */
-	bool			 status_dirty;
+	bool			 notify;	/* a service manager reads READY=1, STATUS= */
+	bool			 status_armed;	/* a STATUS= update is due within a second */
 	uint64_t		 accepted, refused, failed;
 };
 

@@ -91,15 +91,28 @@ status_text(const struct supervisor *sv, char *dst, size_t size)
 	    sv->opt->max_conn, sv->accepted, sv->refused, sv->failed);
 }
 
+/*
+ * The counts changed: send STATUS= within a second.  One datagram per
+ * connection would cost more than the connection; a periodic timer would
+ * wake an idle supervisor for nothing.  So: a one-shot timer, armed by the
+ * first change after each update.
+ */
+static void
+status_changed(struct supervisor *sv)
+{
+	if (!sv->notify || sv->status_armed)
+		return;
+	sv->status_armed = true;
+	timer_arm(sv->statusfd, 1000, false);
+}
+
 static void
 status_tick(struct supervisor *sv)
 {
 	char text[256];
 
 	timer_drain(sv->statusfd);
-	if (!sv->status_dirty)
-		return;
-	sv->status_dirty = false;
+	sv->status_armed = false;
 	status_text(sv, text, sizeof(text));
 	notify_status(text);
 }
@@ -154,7 +167,7 @@ refuse(struct supervisor *sv, const struct addr_text *remote, int fd)
 	log_msg(LOG_WARNING, 0, "%s: over %u connections from one source: closed", peer,
 	    sv->opt->max_per_source);
 	sv->refused++;
-	sv->status_dirty = true;
+	status_changed(sv);
 	(void)close(fd);	/* protocol-agnostic: we say nothing, we only close */
 }
 
@@ -182,7 +195,7 @@ conn_start(struct supervisor *sv, const struct listener *l, int fd,
 	spawn_set_peer(&sv->sp, &t[0], &t[1]);
 	r = spawn_start(&sv->sp, fd, &pid);
 	(void)close(fd);	/* the child holds it now (or nobody): ours goes */
-	sv->status_dirty = true;
+	status_changed(sv);
 	if (r < 0) {
 		addr_peer(&t[0], peer, sizeof(peer));
 		log_msg(LOG_ERR, -r, "%s: cannot start %s", peer, sv->sp.path);
@@ -289,7 +302,7 @@ reap(struct supervisor *sv)
 		if (conn_remove(&sv->conns, pid, &s) < 0)
 			continue;	/* not a connection's child */
 		child_log(sv, &s, status);
-		sv->status_dirty = true;
+		status_changed(sv);
 	}
 	if (pid == -1 && errno != ECHILD)
 		log_msg(LOG_WARNING, errno, "waitpid");
@@ -418,9 +431,7 @@ serve_setup(struct supervisor *sv)
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->statusfd, TAG_STATUS);
 	listeners_poll(sv);
-	/* STATUS= at most once a second: one datagram per connection would cost. */
-	if (notify_enabled())
-		timer_arm(sv->statusfd, 1000, true);
+	sv->notify = notify_enabled();
 	log_msg(LOG_NOTICE, 0, "running %s for at most %u connections (%u per source)",
 	    sv->sp.path, sv->opt->max_conn, sv->opt->max_per_source);
 	status_text(sv, text, sizeof(text));
