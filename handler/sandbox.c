@@ -6,6 +6,7 @@
  * socket, nor exec.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/landlock.h>
@@ -63,8 +64,17 @@ landlock_enter(int rootfd)
 	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) == -1 ||
-	    syscall(SYS_landlock_restrict_self, fd, 0) == -1)
+	if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) == -1)
+		r = -errno;
+#ifdef FS_SANITIZED
+	/* LeakSanitizer reads /proc/PID/task and maps at exit. */
+	if (r == 0 && (beneath.parent_fd = open("/proc", O_PATH | O_CLOEXEC)) >= 0) {
+		if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) == -1)
+			r = -errno;
+		(void)close(beneath.parent_fd);
+	}
+#endif
+	if (r == 0 && syscall(SYS_landlock_restrict_self, fd, 0) == -1)
 		r = -errno;
 	(void)close(fd);	/* the restriction holds without the ruleset fd */
 	return r;
@@ -106,6 +116,9 @@ static const struct sock_filter allow_list[] = {
 	ALLOW(__NR_rt_sigaction), ALLOW(__NR_prlimit64), ALLOW(__NR_getppid),
 	ALLOW(__NR_sched_getaffinity), ALLOW(__NR_readlink), ALLOW(__NR_open), ALLOW(__NR_lseek),
 	ALLOW(__NR_kill), ALLOW(__NR_clock_nanosleep), ALLOW(__NR_nanosleep),
+#ifdef __NR_getdents
+	ALLOW(__NR_getdents),
+#endif
 #endif
 };
 

@@ -18,7 +18,8 @@ v2(uint8_t *out, uint8_t cmd, uint8_t fam, const uint8_t *body, size_t blen)
 	out[13] = fam;
 	out[14] = (uint8_t)(blen >> 8);
 	out[15] = (uint8_t)blen;
-	memcpy(out + 16, body, blen);
+	if (blen > 0)
+		memcpy(out + 16, body, blen);
 	return 16 + blen;
 }
 
