@@ -137,7 +137,7 @@ pause_end(struct supervisor *sv)
 	listeners_poll(sv);
 }
 
-/* Our side of a connection's address, and the client's, as text. */
+/* A connection's addresses as text: t[0] the client's, t[1] ours. */
 static int
 conn_text(const struct listener *l, int fd, const struct sockaddr *sa, socklen_t len,
     struct addr_text t[2])
@@ -182,8 +182,8 @@ conn_start(struct supervisor *sv, const struct listener *l, int fd,
 	pid_t pid;
 	int r;
 
-	(void)addr_source_key((const struct sockaddr *)ss, len, &key);	/* len >= family */
-	if ((r = conn_text(l, fd, (const struct sockaddr *)ss, len, t)) < 0) {
+	if ((r = addr_source_key((const struct sockaddr *)ss, len, &key)) < 0 ||
+	    (r = conn_text(l, fd, (const struct sockaddr *)ss, len, t)) < 0) {
 		log_msg(LOG_ERR, -r, "%s: cannot read a connection's addresses", l->name);
 		(void)close(fd);	/* nothing was written to it */
 		return;
