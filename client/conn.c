@@ -242,10 +242,18 @@ static int
 body_read(struct conn *c, void *buf, size_t want, size_t *ret_n)
 {
 	for (;;) {
+		int64_t until = c->deadline;
 		ssize_t got;
 		int r;
 
-		if ((r = io_wait(c->fd, POLLIN, c->deadline)) <= 0) {
+		/* With a progress bar, wake up now and then so a stall shows. */
+		if (c->tick_ms > 0 && (until < 0 || until > io_now_ms() + c->tick_ms))
+			until = io_now_ms() + c->tick_ms;
+		if ((r = io_wait(c->fd, POLLIN, until)) == 0 && until != c->deadline) {
+			*ret_n = 0;
+			return 0;
+		}
+		if (r <= 0) {
 			log_msg(LOG_ERR, -r, "%s: %s with %ju body bytes still to come", c->host,
 			    r == 0 ? "timed out" : "cannot receive", (uintmax_t)c->body_left);
 			conn_close(c);

@@ -34,6 +34,7 @@ enum {
 	FGET_SERVER = 80,	/* any other ERR */
 };
 
+#define PROGRESS_REDRAW_MS	100		/* at most ten frames a second */
 #define FGET_BUF_SIZE		(256 * 1024)	/* one read from the socket */
 #define FGET_PIPELINE_MAX	16		/* requests in flight while mirroring */
 #define FGET_PIPELINE_BYTES	(16 * 1024)	/* their bytes: never more than socket buffers */
@@ -68,6 +69,7 @@ struct conn {
 	unsigned	 answered;	/* answers read on it: 0 means fresh */
 	uint64_t	 body_left;	/* of the answer being read */
 	int64_t		 deadline;	/* of the current transfer (io_now_ms), -1 none */
+	int64_t		 tick_ms;	/* conn_body() returns 0 bytes after this long idle */
 	const struct options *opt;
 	struct linebuf	 lb;
 };

@@ -11,7 +11,6 @@
 #include "fget.h"
 #include "io.h"
 
-#define REDRAW_MS	100
 #define BAR_MIN		10
 
 void
@@ -102,7 +101,7 @@ void
 progress_update(struct progress *p, uint64_t done)
 {
 	p->done = done;
-	if (p->on && io_now_ms() - p->last >= REDRAW_MS)
+	if (p->on && io_now_ms() - p->last >= PROGRESS_REDRAW_MS)
 		draw(p, false);
 }
 

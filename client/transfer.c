@@ -66,6 +66,7 @@ transfer_body(struct fget *f, struct output *o, const struct remote *rm)
 	int r = 0;
 
 	progress_start(&p, bar, o->pos, rm->size);
+	f->conn.tick_ms = bar ? PROGRESS_REDRAW_MS : 0;
 	while (f->conn.body_left > 0) {
 		if ((r = conn_body(&f->conn, f->buf, FGET_BUF_SIZE, &n)) != 0)
 			break;
@@ -73,6 +74,7 @@ transfer_body(struct fget *f, struct output *o, const struct remote *rm)
 			break;
 		progress_update(&p, o->pos);
 	}
+	f->conn.tick_ms = 0;
 	progress_end(&p, r == 0);
 	return r;
 }

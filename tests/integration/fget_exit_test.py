@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Every fget exit status, provoked for real: bad usage and URLs, a host that
+cannot resolve, a closed port, a server that accepts and never answers, a
+full device, the handler's own 404/403/400, and servers the test owns that
+break the protocol.  -s and -S decide what is said, never the status."""
+
+import os
+import socket
+import tempfile
+
+import fget_harness as fh
+import harness
+from harness import Server
+
+
+class ExitCase(harness.TreeCase):
+    def setUp(self):
+        super().setUp()
+        self.write("a.txt", b"hello\n")
+        self.write("d/b.txt", b"b\n")
+        os.symlink("/etc/hostname", os.path.join(self.root, "escape"))
+        self.srv = Server(self.root)
+        self.addCleanup(self.srv.stop)
+
+    def url(self, path):
+        return fh.url(self.srv, path=path)
+
+    def status(self, *args, want, say=None):
+        p = fh.fget(*args)
+        self.assertEqual(p.returncode, want, p.stderr)
+        if say is not None:
+            self.assertIn(say, p.stderr)
+        return p
+
+
+class LocalTest(ExitCase):
+    def test_usage_2(self):
+        self.status(want=2, say=b"no URL given")
+        self.status("--bogus", self.url("/a.txt"), want=2, say=b"Try 'fget --help'.")
+        self.status("-C", "5", self.url("/a.txt"), want=2, say=b"-C takes '-'")
+        self.status("-m", "0", self.url("/a.txt"), want=2, say=b"invalid max time '0'")
+        self.status("--retry", "x", self.url("/a.txt"), want=2)
+        self.status("-r", self.url("/d/"), want=2, say=b"-r needs -O or --output-dir")
+        self.status("-o", "x", "-o", "y", self.url("/a.txt"), want=2, say=b"more -o than URLs")
+
+    def test_help_and_version(self):
+        p = self.status("--help", want=0)
+        self.assertIn(b"Usage: fget [options] URL...", p.stdout)
+        self.assertIn(b"78 not found", p.stdout)
+        self.assertIn(b"fget ", self.status("--version", want=0).stdout)
+
+    def test_malformed_url_3(self):
+        for bad in ("http://x/", "filesvc://", "filesvc://h:99999/", "filesvc://h/a b",
+                    "filesvc://h/%zz", "filesvc://h/%00"):
+            self.status(bad, want=3, say=b"invalid URL")
+
+    def test_write_error_23(self):
+        self.status("-o", "/dev/full", self.url("/a.txt"), want=23, say=b"No space left on device")
+        self.status("-o", "/nonexistent-dir/x", self.url("/a.txt"), want=23)
+
+
+class NetworkTest(ExitCase):
+    def test_cannot_resolve_6(self):
+        self.status("filesvc://no-such-host.invalid/a.txt", want=6, say=b"cannot resolve host")
+
+    def test_cannot_connect_7(self):
+        self.status(fh.url("127.0.0.1", harness.free_port(), "/a.txt"), want=7,
+                    say=b"Connection refused")
+
+    def test_timeout_28_server_never_answers(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(4)  # the kernel completes the handshake; nobody ever reads
+            self.status("-m", "1", fh.url("127.0.0.1", s.getsockname()[1], "/a.txt"), want=28,
+                        say=b"timed out")
+
+    def test_connect_timeout_28(self):
+        # A listener whose accept queue is full drops further SYNs: connect never completes.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(0)
+            port = s.getsockname()[1]
+            fillers = []
+            for _ in range(4):
+                c = socket.socket()
+                c.setblocking(False)
+                c.connect_ex(("127.0.0.1", port))
+                fillers.append(c)
+            try:
+                self.status("--connect-timeout", "1", fh.url("127.0.0.1", port, "/a.txt"), want=28,
+                            say=b"Connection timed out")
+            finally:
+                for c in fillers:
+                    c.close()
+
+
+class RemoteTest(ExitCase):
+    def test_not_found_78(self):
+        self.status(self.url("/nope"), want=78, say=b"404 not found")
+
+    def test_forbidden_79(self):
+        self.status(self.url("/escape"), want=79, say=b"403")
+
+    def test_other_server_error_80(self):
+        self.status(self.url("/d"), want=80, say=b"end the URL with '/'")
+
+    def test_silent_and_show_error(self):
+        p = self.status("-s", self.url("/nope"), want=78)
+        self.assertEqual(p.stderr, b"")
+        self.status("-s", "-S", self.url("/nope"), want=78, say=b"404")
+
+    def test_first_failure_is_the_status_later_urls_still_run(self):
+        p = self.status(self.url("/nope"), self.url("/escape"), self.url("/a.txt"), want=78)
+        self.assertEqual(p.stdout, b"hello\n")
+
+
+class FakeServerTest(harness.TreeCase):
+    def fake(self, answer):
+        srv = fh.FakeServer(answer)
+        self.addCleanup(srv.close)
+        return fh.url("127.0.0.1", srv.port, "/x")
+
+    def test_partial_18(self):
+        def short(c, n, line):
+            c.sendall(b"OK 100 size=100 mtime=0\n" + b"x" * 10)
+            c.close()
+        out = tempfile.mkdtemp(prefix="fget-exit-")
+        self.addCleanup(harness.shutil.rmtree, out, ignore_errors=True)
+        p = fh.fget("-o", os.path.join(out, "x"), self.fake(short))
+        self.assertEqual(p.returncode, 18, p.stderr)
+        self.assertEqual(os.listdir(out), ["x.part"])
+
+    def test_malformed_answer_8(self):
+        def weird(c, n, line):
+            c.sendall(b"HELLO there\n")
+        p = fh.fget(self.fake(weird))
+        self.assertEqual(p.returncode, 8, p.stderr)
+        self.assertIn(b"malformed answer: HELLO there", p.stderr)
+
+    def test_lying_size_8(self):
+        def lying(c, n, line):
+            c.sendall(b"OK 5 size=100 mtime=0\nxxxxx")
+        self.assertEqual(fh.fget(self.fake(lying)).returncode, 8)
+
+    def test_hostile_escape_codes_are_escaped(self):
+        def hostile(c, n, line):
+            c.sendall(b"ERR 500 \x1b[2Jboom\n")
+        p = fh.fget(self.fake(hostile))
+        self.assertEqual(p.returncode, 80)
+        self.assertNotIn(b"\x1b", p.stderr)
+        self.assertIn(b"%1B[2Jboom", p.stderr)
+
+    def test_no_answer_52(self):
+        def hangup(c, n, line):
+            c.close()
+        self.assertEqual(fh.fget(self.fake(hangup)).returncode, 52)
+
+
+if __name__ == "__main__":
+    fh.main()

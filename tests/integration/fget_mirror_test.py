@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""fget -r: a tree with nested directories mirrored byte-identical over ONE
+connection, re-runs that skip complete files and resume partial ones, and a
+local symlink that must not be followed."""
+
+import hashlib
+import os
+import tempfile
+
+import fget_harness as fh
+import harness
+from harness import Server
+
+TREE = {
+    "top.txt": b"top\n",
+    "empty": b"",
+    "a/one.bin": os.urandom(300000),
+    "a/b/two.txt": b"two\n",
+    "a/b/c/d/deep.bin": os.urandom(70000),
+    "with space/caf\u00e9.txt": b"accent\n",
+    "z/empty-dir/.keep-not-listed": b"hidden\n",
+}
+
+
+def tree_of(root):
+    """{relative path: sha256} for every file, and the set of directories."""
+    files, dirs = {}, set()
+    for d, dn, fn in os.walk(root):
+        rel = os.path.relpath(d, root)
+        if rel != ".":
+            dirs.add(rel)
+        for f in fn:
+            with open(os.path.join(d, f), "rb") as fh_:
+                files[os.path.normpath(os.path.join(rel, f))] = hashlib.sha256(fh_.read()).hexdigest()
+    return files, dirs
+
+
+class MirrorTest(harness.TreeCase):
+    def setUp(self):
+        super().setUp()
+        for rel, data in TREE.items():
+            self.write(rel, data)
+        self.srv = Server(self.root)
+        self.addCleanup(self.srv.stop)
+        self.out = tempfile.mkdtemp(prefix="fget-mirror-")
+        self.addCleanup(harness.shutil.rmtree, self.out, ignore_errors=True)
+
+    def expected(self, sub=""):
+        files, dirs = tree_of(os.path.join(self.root, sub))
+        files = {k: v for k, v in files.items() if not os.path.basename(k).startswith(".")}
+        return files, dirs
+
+    def mirror(self, path, *extra):
+        p = fh.fget("-v", "-r", "--output-dir", self.out, *extra, fh.url(self.srv, path=path))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def test_whole_tree_one_connection(self):
+        p = self.mirror("/")
+        self.assertEqual(tree_of(self.out), self.expected())
+        # 8 LISTs and 6 GETs (the handler logs each after answering it).
+        fh.wait_for(lambda: len(fh.requests(self.srv)) == 14, what="14 logged requests")
+        self.assertEqual(fh.connections(self.srv), 1)
+        # Pipelined: a second request left before the first answer arrived.
+        err = p.stderr.decode()
+        self.assertLess(err.index("> LIST /a/\n"), err.index("< OK", err.index("< OK") + 1))
+
+    def test_subtree_goes_into_a_directory_of_its_name(self):
+        self.mirror("/a")
+        files, dirs = tree_of(os.path.join(self.out, "a"))
+        self.assertEqual((files, dirs), self.expected("a"))
+        self.assertEqual(os.listdir(self.out), ["a"])
+
+    def test_rerun_skips_complete_files_and_resumes_partial(self):
+        self.mirror("/")
+        fh.wait_for(lambda: len(fh.requests(self.srv)) == 14, what="first run's log")
+        # One file half there (as an interrupted run leaves it), one missing.
+        deep = os.path.join(self.out, "a/b/c/d/deep.bin")
+        data = TREE["a/b/c/d/deep.bin"]
+        st = os.stat(os.path.join(self.root, "a/b/c/d/deep.bin"))
+        os.unlink(deep)
+        with open(deep + ".part", "wb") as f:
+            f.write(data[:30000])
+        os.setxattr(deep + ".part", "user.filesvc.size", str(len(data)).encode())
+        os.setxattr(deep + ".part", "user.filesvc.mtime", str(int(st.st_mtime)).encode())
+        os.unlink(os.path.join(self.out, "top.txt"))
+        p = self.mirror("/")
+        gets = [l for l in p.stderr.decode().splitlines() if l.startswith("> GET")]
+        self.assertEqual(sorted(gets), ["> GET /a/b/c/d/deep.bin 30000", "> GET /top.txt"])
+        self.assertEqual(tree_of(self.out), self.expected())
+        # The second run: 8 LISTs and the 2 GETs, again over one connection.
+        fh.wait_for(lambda: len(fh.requests(self.srv)) == 24, what="second run's log")
+        self.assertEqual(fh.connections(self.srv), 2)
+
+    def test_local_symlink_is_not_followed(self):
+        outside = tempfile.mkdtemp(prefix="fget-outside-")
+        self.addCleanup(harness.shutil.rmtree, outside, ignore_errors=True)
+        os.symlink(outside, os.path.join(self.out, "a"))
+        p = fh.fget("-r", "--output-dir", self.out, fh.url(self.srv, path="/"))
+        self.assertEqual(p.returncode, 23, p.stderr)
+        self.assertEqual(os.listdir(outside), [])
+        # Everything not beneath the link still arrived.
+        with open(os.path.join(self.out, "with space/caf\u00e9.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"accent\n")
+
+    def test_remote_name_mirror_in_cwd(self):
+        p = fh.fget("-r", "-O", fh.url(self.srv, path="/with%20space/"), cwd=self.out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(os.path.join(self.out, "with space")), ["caf\u00e9.txt"])
+
+    def test_missing_tree_78(self):
+        p = fh.fget("-r", "--output-dir", self.out, fh.url(self.srv, path="/nope/"))
+        self.assertEqual(p.returncode, 78, p.stderr)
+
+
+if __name__ == "__main__":
+    fh.main()
