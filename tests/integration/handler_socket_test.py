@@ -118,6 +118,53 @@ class BasicTest(SocketCase):
         self.assertNotIn("<3>", logs)  # a client leaving is not a server error
 
 
+class ChangingFileTest(SocketCase):
+    """A file truncated or replaced while it is sent: the promised bytes, or a short body and
+    close; never padding, never bytes of another file."""
+
+    def start(self, name, size):
+        data = os.urandom(size)
+        self.write(name, data)
+        c = self.srv.connect()
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        c.send(b"GET %s\nSTAT %s\n" % (name.encode(), name.encode()))
+        hdr = c.reader.line()
+        self.assertTrue(hdr.startswith(b"OK %d " % size))
+        first = c.reader.exactly(256 * 1024)
+        return c, data, first
+
+    def test_truncated_gives_short_body_then_close(self):
+        size = 64 << 20
+        c, data, first = self.start("shrink.bin", size)
+        os.truncate(os.path.join(self.root, "shrink.bin"), 1 << 20)
+        rest = c.reader.rest()  # ends at EOF: the handler closed instead of padding
+        got = first + rest
+        c.close()
+        self.assertLess(len(got), size)
+        self.assertEqual(got[:len(first)], data[:len(first)])
+        # sendfile(2) queues page references, not copies: bytes queued before the
+        # truncation may read as the zeros the kernel put in the truncated range
+        # (docs/protocol.md, "Broken promises").  Never any other byte.
+        for i in range(len(first), len(got), 1 << 16):
+            chunk = got[i:i + (1 << 16)]
+            self.assertTrue(chunk == data[i:i + len(chunk)] or chunk.count(0) == len(chunk) or
+                            all(a == b or a == 0 for a, b in zip(chunk, data[i:i + len(chunk)])),
+                            "byte %d: neither the file's bytes nor zeros" % i)
+        wait_until(lambda: "file shrank" in self.srv.logs(), what="the log line")
+
+    def test_replaced_keeps_sending_the_old_file(self):
+        size = 16 << 20
+        c, data, first = self.start("swap.bin", size)
+        new = os.path.join(self.root, "swap.new")
+        with open(new, "wb") as f:
+            f.write(b"N" * size)
+        os.rename(new, os.path.join(self.root, "swap.bin"))
+        body = first + c.reader.exactly(size - len(first))
+        self.assertEqual(body, data)  # the file it opened, whole
+        self.assertTrue(c.reader.answer().ok)  # and the connection goes on
+        c.close()
+
+
 class IdleTest(SocketCase):
     extra = ("--timeout", "1")
 
