@@ -33,6 +33,13 @@ peer_from_socket(char *dst, size_t size)
 	if (ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
 
+		/* A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: log them as IPv4. */
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			if (inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip, sizeof(ip)) == NULL)
+				return false;
+			(void)snprintf(dst, size, "%s:%u", ip, ntohs(in6->sin6_port));
+			return true;
+		}
 		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip)) == NULL)
 			return false;
 		(void)snprintf(dst, size, "[%s]:%u", ip, ntohs(in6->sin6_port));

@@ -206,6 +206,36 @@ class Ipv6Test(harness.TreeCase):
             self.assertIn("[::1]:%d GET /f OK 6" % port, srv.logs())
 
 
+class DualStackTest(harness.TreeCase):
+    def test_v4_mapped_peer_logged_as_v4(self):
+        try:
+            with socket.socket(socket.AF_INET6) as s:
+                s.bind(("::", 0))
+        except OSError as e:
+            raise unittest.SkipTest("no IPv6 here: %s" % e)
+        self.write("f", b"x")
+        port = harness.free_port("::1")
+        log = open(os.path.join(self.root, ".log"), "w+b")
+        # "[::]:PORT" listens dual-stack, as systemd's ListenStream=PORT does.
+        proc = harness.subprocess.Popen(
+            [harness.SOCKET_ACTIVATE, "--inetd", "-a", "-l", "[::]:%d" % port,
+             harness.HANDLER, "--root", self.root], stdin=harness.subprocess.DEVNULL,
+            stdout=harness.subprocess.DEVNULL, stderr=log)
+        self.addCleanup(harness.stop, proc)
+        harness.wait_port("127.0.0.1", port, proc=proc)
+        with harness.Conn("127.0.0.1", port) as c:
+            cport = c.sock.getsockname()[1]
+            self.assertTrue(c.request(b"STAT f").ok)
+
+        def logged():
+            log.seek(0)
+            return log.read().decode()
+        wait_until(lambda: "STAT /f" in logged(), what="log line")
+        self.assertIn(" 127.0.0.1:%d STAT /f OK" % cport, logged())
+        ours = [l for l in logged().splitlines() if "filesvc-handler:" in l]
+        self.assertFalse(any("::ffff:" in l for l in ours), ours)
+
+
 class SparseTest(harness.TreeCase):
     def test_offset_past_4gib(self):
         path = os.path.join(self.root, "sparse")
