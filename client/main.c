@@ -348,8 +348,11 @@ main(int argc, char *argv[])
 	size_t i;
 
 	log_init("fget");
-	if ((r = options_parse(argc, argv, &opt)) != 0)
+	if ((r = options_parse(argc, argv, &opt)) != 0) {
+		free(opt.urls);
+		free(opt.outputs);
 		return r > 0 ? FGET_OK : FGET_USAGE;
+	}
 	(void)setup(&f, &opt, &outdir);	/* dies on failure */
 	for (i = 0; i < opt.nurls; i++) {
 		/* Later URLs are still tried; the first failure is the exit status. */
