@@ -74,6 +74,16 @@ class NetworkTest(ExitCase):
             self.status("-m", "1", fh.url("127.0.0.1", s.getsockname()[1], "/a.txt"), want=28,
                         say=b"timed out")
 
+    def test_timeout_28_body_stalls(self):
+        self.write("big.bin", os.urandom(4 << 20))
+        relay = fh.Relay(self.srv.port, 1 << 20)  # passes 1 MiB, then holds still
+        self.addCleanup(relay.close)
+        out = tempfile.mkdtemp(prefix="fget-exit-")
+        self.addCleanup(harness.shutil.rmtree, out, ignore_errors=True)
+        self.status("-m", "2", "-o", os.path.join(out, "big.bin"),
+                    fh.url("127.0.0.1", relay.port, "/big.bin"), want=28, say=b"timed out")
+        self.assertEqual(os.listdir(out), ["big.bin.part"])
+
     def test_connect_timeout_28(self):
         # A listener whose accept queue is full drops further SYNs: connect never completes.
         with socket.socket() as s:

@@ -108,6 +108,23 @@ class MirrorTest(harness.TreeCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(os.listdir(os.path.join(self.out, "with space")), ["caf\u00e9.txt"])
 
+    def test_hostile_listing_cannot_steer_paths(self):
+        """A server that lists "..", "a/b" or "." gets a malformed-answer status
+        and nothing is written outside the output directory."""
+        def hostile(c, n, line):
+            body = b"f 3 0 %2E%2E\nd 0 0 a%2Fb\nf 1 0 .\n"
+            c.sendall(b"OK %d entries=3\n" % len(body) + body)
+            c.recv(4096)
+        srv = fh.FakeServer(hostile)
+        self.addCleanup(srv.close)
+        inner = os.path.join(self.out, "inner")
+        os.mkdir(inner)
+        p = fh.fget("-r", "--output-dir", inner, fh.url("127.0.0.1", srv.port, "/"))
+        self.assertEqual(p.returncode, 8, p.stderr)
+        self.assertIn(b"malformed listing line", p.stderr)
+        self.assertEqual(os.listdir(self.out), ["inner"])
+        self.assertEqual(os.listdir(inner), [])
+
     def test_missing_tree_78(self):
         p = fh.fget("-r", "--output-dir", self.out, fh.url(self.srv, path="/nope/"))
         self.assertEqual(p.returncode, 78, p.stderr)
