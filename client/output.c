@@ -45,10 +45,18 @@ output_stdout(struct output *o)
 static int
 open_in_place(struct output *o)
 {
-	struct stat st;
+	struct stat st, out;
 	int fd;
 
-	if (fstatat(o->dirfd, o->name, &st, 0) == -1 || S_ISREG(st.st_mode))
+	if (fstatat(o->dirfd, o->name, &st, 0) == -1)
+		return 0;
+	/* -o /dev/stdout, /proc/self/fd/1: never a NAME.part beside a magic link. */
+	if (fstat(STDOUT_FILENO, &out) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino) {
+		o->kind = OUT_STREAM;
+		o->fd = STDOUT_FILENO;
+		return 0;
+	}
+	if (S_ISREG(st.st_mode))
 		return 0;
 	if (S_ISDIR(st.st_mode)) {
 		log_msg(LOG_ERR, 0, "cannot write to %s: Is a directory", o->shown);

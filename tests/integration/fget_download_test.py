@@ -136,6 +136,16 @@ class FileOutputTest(DownloadCase):
             self.assertEqual(f.read(), b"keep me")
         self.assertFalse(os.path.exists(dest))
 
+    def test_stdout_by_name_is_stdout(self):
+        # The shell's file behind fd 1 is written through it: no NAME.part
+        # beside a magic link, nothing renamed over it.
+        dest = os.path.join(self.out, "redirected")
+        with open(dest, "wb") as f:
+            p = fh.fget("-o", "/proc/self/fd/1", self.url("/small.bin"), stdout=f)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(dest, "rb") as f:
+            self.assertEqual(f.read(), self.small)
+
     def test_device_written_in_place(self):
         self.ok("-o", "/dev/null", self.url("/small.bin"))
         self.assertFalse(os.path.exists("/dev/null.part"))
