@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""fget's progress bar, driven through a real pseudo-terminal: it appears on a
-terminal's stderr and ends with 100%; -s turns it off; it stays off when the
+"""fget on a real pseudo-terminal: the progress bar appears on stderr and ends
+with 100%; -s turns it off; it stays off when the data itself goes to the
+terminal; names in listings cannot drive the terminal."""
 data itself goes to the terminal."""
 
 import os
@@ -100,6 +101,17 @@ class ProgressTest(harness.TreeCase):
         status, seen = run_on_pty([fh.url(self.srv, path="/small.txt")], stdout_on_pty=True)
         self.assertEqual(status, 0)
         self.assertEqual(seen.replace(b"\r\n", b"\n"), b"just text\n")
+
+    def test_names_cannot_drive_the_terminal(self):
+        with open(os.path.join(self.root, "evil\x1b]0;pwned\x07name"), "wb") as f:
+            f.write(b"x")
+        status, seen = run_on_pty([fh.url(self.srv, path="/")], stdout_on_pty=True)
+        self.assertEqual(status, 0)
+        self.assertNotIn(b"\x1b", seen)
+        self.assertIn(b"evil?]0;pwned?name", seen)
+        # Not a terminal: names are written as they are, for scripts.
+        p = fh.fget(fh.url(self.srv, path="/"))
+        self.assertIn(b"evil\x1b]0;pwned\x07name\n", p.stdout)
 
 
 if __name__ == "__main__":
