@@ -2,7 +2,6 @@
 """fget on a real pseudo-terminal: the progress bar appears on stderr and ends
 with 100%; -s turns it off; it stays off when the data itself goes to the
 terminal; names in listings cannot drive the terminal."""
-data itself goes to the terminal."""
 
 import os
 import pty
