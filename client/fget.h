@@ -112,53 +112,104 @@ struct fget {
 	unsigned	 last_err;	/* the last ERR code, for --retry */
 };
 
-/* conn.c */
+/*
+ * conn.c.  Functions that return int return 0 or an FGET_* status, having
+ * logged why; a failure that leaves the stream unusable closes it.
+ */
 void conn_init(struct conn *c, const struct options *opt);
+/* Be connected to u's host and port: the open connection if it is that one. */
 int conn_get(struct conn *c, const struct url *u);
+/* Close (the server sees EOF); harmless when closed. */
 void conn_close(struct conn *c);
+/* Start the clock of a transfer: now + -m, or none. */
 void conn_deadline(struct conn *c);
+/* Send line[0..len) and a LF; len + 1 <= FS_LINE_MAX. */
 int conn_send(struct conn *c, const char *line, size_t len);
+/* Read and parse the next answer header; an OK's body is then owed to conn_body(). */
 int conn_answer(struct conn *c, struct answer *a);
+/*
+ * Up to max bytes of the current body into buf, *ret_n of them (0 when
+ * the body is done, or when tick_ms passed without data).  A body that
+ * ends early is FGET_PARTIAL.
+ */
 int conn_body(struct conn *c, void *buf, size_t max, size_t *ret_n);
+/* Read and drop the rest of the current body, keeping a pipelined stream in step. */
 int conn_skip(struct conn *c);
+/* The status for an ERR code: 78 for 404, 79 for 403, 80 else. */
 int conn_err_status(unsigned code);
+/* log_escape() keeping spaces: remote text fit for a terminal.  Returns dst. */
 char *conn_show(const char *src, size_t len, char *dst, size_t dstsize);
+/* With -v, "> request" or "< answer header" on stderr, escaped. */
 void conn_trace(const struct conn *c, char dir, const char *line, size_t len);
 
-/* output.c */
+/*
+ * output.c.  Functions that return int return 0 or FGET_WRITE (or
+ * FGET_FAIL), having logged why.
+ */
+/* Standard output, written as it is. */
 void output_stdout(struct output *o);
+/*
+ * name (no '/') beneath dirfd, to be written as name.part and renamed.
+ * in_place (-o): an existing non-regular file, or our own stdout, is
+ * written as it is instead.  shown names it in messages.
+ */
 int output_prepare(struct output *o, int dirfd, const char *name, bool in_place,
     const char *shown);
+/* True when name is a regular file of rm's size and mtime (not a symlink). */
 bool output_complete(const struct output *o, const struct remote *rm);
+/* Where name.part may be continued from: its length if recorded for rm, else 0. */
 uint64_t output_part_offset(const struct output *o, const struct remote *rm);
+/* Open name.part at offset (truncating after it); at 0, record rm (NULL: none). */
 int output_begin(struct output *o, uint64_t offset, const struct remote *rm);
+/* Append buf[0..len); zero pieces of a file become holes. */
 int output_write(struct output *o, const char *buf, size_t len);
+/* Complete: mtime from rm (NULL: none), fsync, rename name.part to name. */
 int output_finish(struct output *o, const struct remote *rm);
+/* Stop writing a file; name.part stays for -C -. */
 void output_abort(struct output *o);
+/* Done with the URL: close what output_prepare() opened (never stdout). */
 int output_close(struct output *o);
 
-/* progress.c */
+/* progress.c: a no-op unless on; draws on stderr. */
 void progress_start(struct progress *p, bool on, uint64_t base, uint64_t total);
+/* done bytes are there now; redraws at most every PROGRESS_REDRAW_MS. */
 void progress_update(struct progress *p, uint64_t done);
+/* The final frame (100%) and a newline, or only the newline after a failure. */
 void progress_end(struct progress *p, bool complete);
+/* v as "123B", "1.5K", "20M" into buf. */
 void progress_size(uint64_t v, char *buf, size_t size);
 
-/* transfer.c */
+/* transfer.c: one URL; each returns 0 or an FGET_* status. */
+/* GET u to o, resuming with -C - or on --retry; a complete file is left alone. */
 int transfer_get(struct fget *f, const struct url *u, struct output *o);
+/* LIST u to o, ls-like. */
 int transfer_list(struct fget *f, const struct url *u, struct output *o);
+/* Send line and read its answer, reconnecting once if a reused connection has gone. */
 int transfer_request(struct fget *f, const struct url *u, const char *line, size_t len,
     struct answer *a);
-int transfer_body(struct fget *f, struct output *o, const struct remote *rm);
+/* Log an ERR answer for u; returns its status (conn_err_status()). */
 int transfer_error(struct fget *f, const struct url *u, const struct answer *a);
+/* Copy the current body to o with a progress bar; rm->size is the whole file's. */
+int transfer_body(struct fget *f, struct output *o, const struct remote *rm);
+/* After a failure with status: wait and return true if --retry allows another attempt. */
 bool transfer_retry(struct fget *f, const struct url *u, unsigned attempt, int status);
 
 /* list.c */
 struct listing_entry;
 typedef int list_each_fn(void *ctx, const struct listing_entry *e);
+/*
+ * Read a LIST body (after answer a), calling each() per entry checked by
+ * listing_parse(); a non-zero return from each() stops and is returned.
+ * A malformed line, or a count unlike a's entries=, is FGET_WEIRD.
+ */
 int list_body(struct fget *f, const struct answer *a, list_each_fn *each, void *ctx);
+/* Print a LIST body to o: names, or --long columns. */
 int list_print(struct fget *f, const struct answer *a, struct output *o);
 
-/* mirror.c */
+/*
+ * mirror.c: -r, u's tree into outdir over one connection.  Returns 0, or
+ * the status of a connection failure, or else of the first entry that failed.
+ */
 int mirror_run(struct fget *f, const struct url *u, int outdir);
 
 #endif
