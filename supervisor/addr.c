@@ -136,6 +136,36 @@ addr_format(const struct sockaddr *sa, socklen_t len, struct addr_text *ret)
 	return 0;
 }
 
+int
+addr_from_ip(int af, const char *ip, uint16_t port, struct sockaddr_storage *ret,
+    socklen_t *ret_len)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		if (inet_pton(AF_INET, ip, &in->sin_addr) != 1)
+			return -EINVAL;
+		*ret_len = sizeof(*in);
+	} else if (af == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, ip, &in6->sin6_addr) != 1)
+			return -EINVAL;
+		*ret_len = sizeof(*in6);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	*ret = ss;
+	return 0;
+}
+
 void
 addr_peer(const struct addr_text *t, char *dst, size_t size)
 {

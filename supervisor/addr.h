@@ -66,6 +66,15 @@ int addr_source_key(const struct sockaddr *sa, socklen_t len, struct addr_key *r
  */
 int addr_format(const struct sockaddr *sa, socklen_t len, struct addr_text *ret);
 
+/*
+ * The sockaddr for address text ip of family af (AF_INET or AF_INET6)
+ * and port, as a PROXY header names the client: the key and text
+ * functions above then treat it like a peer from accept4().  Returns 0,
+ * -EAFNOSUPPORT, or -EINVAL when ip is not an address of that family.
+ */
+int addr_from_ip(int af, const char *ip, uint16_t port, struct sockaddr_storage *ret,
+    socklen_t *ret_len);
+
 /* "ip:port", or "[ip]:port" for IPv6, into dst (ADDR_PEER_MAX fits any). */
 void addr_peer(const struct addr_text *t, char *dst, size_t size);
 

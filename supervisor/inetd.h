@@ -9,6 +9,8 @@
 
 #include "addr.h"
 #include "conn.h"
+#include "pending.h"
+#include "user.h"
 
 /* Listening sockets, all -l results and passed fds together. */
 #define SV_LISTEN_MAX	64
@@ -18,6 +20,14 @@
 #define SV_PAUSE_MS	100
 /* At most this many accepts per listener readiness, so signals are not starved. */
 #define SV_ACCEPT_BATCH	64
+/*
+ * --proxy-protocol: how long a connection has to deliver its PROXY header.
+ * A balancer sends it with the handshake; this only bounds how long a
+ * peer that sends nothing holds one of the -c slots.
+ */
+#define SV_PROXY_DEADLINE_S	5
+/* epoll tags of connections waiting for their header: this plus the slot index. */
+#define SV_TAG_PENDING	((uint64_t)1 << 32)
 
 struct options {
 	const char	*listen[SV_LISTEN_MAX];	/* -l arguments, already checked */
@@ -27,6 +37,9 @@ struct options {
 	unsigned	 backlog;		/* -b */
 	unsigned	 grace_s;		/* -t */
 	bool		 reuseport;
+	bool		 proxy;			/* --proxy-protocol */
+	bool		 allow_root;		/* --allow-root */
+	const char	*user;			/* -u USER[:GROUP], or NULL */
 	int		 log_level;		/* -q, -v */
 	char *const	*argv;			/* PROGRAM ARG... */
 };
@@ -63,14 +76,17 @@ struct supervisor {
 	struct listener		 ls[SV_LISTEN_MAX];
 	size_t			 nls;
 	struct conn_table	 conns;
+	struct pending_table	 pend;		/* --proxy-protocol: awaiting headers */
+	struct user		 user;		/* -u, resolved before binding */
 	struct spawner		 sp;
-	int			 epfd, sigfd, pausefd, stopfd, statusfd;
+	int			 epfd, sigfd, pausefd, stopfd, statusfd, proxyfd;
 	enum phase		 phase;
 	bool			 polling;	/* listeners are in the epoll set */
 	bool			 paused;	/* out of fds: waiting for pausefd */
 	bool			 pause_logged;	/* one line per burst of EMFILE */
 	bool			 notify;	/* a service manager reads READY=1, STATUS= */
 	bool			 status_armed;	/* a STATUS= update is due within a second */
+	bool			 proxy_armed;	/* proxyfd fires by the oldest deadline */
 	uint64_t		 accepted, refused, failed;
 };
 
@@ -85,10 +101,24 @@ void spawn_set_peer(struct spawner *sp, const struct addr_text *remote,
 int spawn_start(struct spawner *sp, int conn, pid_t *ret_pid);
 void spawn_fini(struct spawner *sp);
 
+/* proxyin.c: --proxy-protocol, the header of each connection before its child. */
+void proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
+    const struct sockaddr_storage *ss, socklen_t len);
+void proxyin_event(struct supervisor *sv, uint64_t idx);
+void proxyin_expire(struct supervisor *sv);
+void proxyin_close_all(struct supervisor *sv);
+
 /* serve.c: signals first (before any child), then the loop until the last child is reaped. */
 void serve_signals(struct supervisor *sv);
 void serve_setup(struct supervisor *sv);
 void serve(struct supervisor *sv);
 void serve_close(struct supervisor *sv);
+/* For proxyin.c: whether -c is reached (children plus pending headers), and the rest. */
+bool serve_full(const struct supervisor *sv);
+void serve_listeners_poll(struct supervisor *sv);
+void serve_timer_arm(int fd, int64_t ms, bool repeat);
+void serve_timer_drain(int fd);
+void serve_conn_start(struct supervisor *sv, const struct listener *l, int fd,
+    const struct sockaddr_storage *ss, socklen_t len);
 
 #endif

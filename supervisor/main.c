@@ -26,6 +26,7 @@
 
 static const char usage[] =
     "Usage: filesvc-inetd [-qv] [-l ADDRESS]... [-c N] [-C N] [-b N] [-t SECONDS]\n"
+    "                     [-u USER[:GROUP]] [--allow-root] [--proxy-protocol]\n"
     "                     [--reuseport] [--] PROGRAM [ARG]...\n"
     "Run PROGRAM once per TCP connection, with the connection on its stdin and stdout.\n"
     "\n"
@@ -40,6 +41,14 @@ static const char usage[] =
     "  -t, --grace SECONDS      on SIGTERM or SIGINT, stop listening and give running\n"
     "                           connections up to SECONDS to finish, 0-86400 (default\n"
     "                           30); then SIGTERM them, and SIGKILL 5 s later\n"
+    "  -u, --user USER[:GROUP]  after binding, switch to USER (name or number), its\n"
+    "                           login group or GROUP, and USER's supplementary groups;\n"
+    "                           PROGRAM runs as USER too\n"
+    "      --allow-root         run PROGRAM as root (uid 0); refused without this\n"
+    "      --proxy-protocol     every connection starts with a PROXY v1/v2 header (from\n"
+    "                           HAProxy, say): the client it names is TCPREMOTEIP,\n"
+    "                           counts for -C and is logged; no valid header within\n"
+    "                           5 s: closed (a LOCAL header keeps the real peer)\n"
     "      --reuseport          set SO_REUSEPORT, so several supervisors share a port\n"
     "  -q, --quiet              log only problems\n"
     "  -v, --verbose            also log one line per connection (peer, pid, exit, time)\n"
@@ -54,7 +63,7 @@ static const char usage[] =
     "1 on a server-side failure (e.g. a port in use), 2 on bad usage.\n"
     "Example: filesvc-inetd -l '*:7070' -c 256 -C 16 -- filesvc-handler --root /srv/filesvc\n";
 
-enum { OPT_REUSEPORT = 256 };
+enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY };
 
 /* A numeric option through parse_u64_range(), or a specific complaint. */
 static bool
@@ -106,6 +115,15 @@ option_one(struct options *opt, int c, const char *arg, bool *per_source_set)
 		return number("backlog", arg, 1, 65535, &opt->backlog);
 	case 't':
 		return number("grace time", arg, 0, 86400, &opt->grace_s);
+	case 'u':
+		opt->user = arg;
+		return true;
+	case OPT_ALLOW_ROOT:
+		opt->allow_root = true;
+		return true;
+	case OPT_PROXY:
+		opt->proxy = true;
+		return true;
 	case OPT_REUSEPORT:
 		opt->reuseport = true;
 		return true;
@@ -130,6 +148,9 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "max-per-source", required_argument, NULL, 'C' },
 		{ "backlog", required_argument, NULL, 'b' },
 		{ "grace", required_argument, NULL, 't' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
+		{ "proxy-protocol", no_argument, NULL, OPT_PROXY },
 		{ "reuseport", no_argument, NULL, OPT_REUSEPORT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -143,7 +164,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 	*opt = (struct options){ .max_conn = DEFAULT_MAX_CONN, .backlog = SOMAXCONN,
 	    .grace_s = DEFAULT_GRACE, .log_level = LOG_NOTICE };
 	/* '+': stop at PROGRAM, so its own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+l:c:C:b:t:qvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:c:C:b:t:u:qvhV", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return 1;
@@ -180,6 +201,52 @@ fds_inherited_cloexec(void)
 		log_msg(LOG_DEBUG, errno, "cannot mark inherited fds close-on-exec");
 }
 
+/*
+ * -u resolved while we may still read the databases, and the rule that
+ * PROGRAM never runs as root by accident: a file server has no use for
+ * uid 0, and a root handler would read any file a symlink points at.
+ * Returns false on a usage error.
+ */
+static bool
+user_check(struct supervisor *sv)
+{
+	const struct options *opt = sv->opt;
+	uid_t uid = geteuid();
+	int r;
+
+	if (opt->user != NULL) {
+		if ((r = user_resolve(opt->user, &sv->user)) < 0) {
+			log_msg(LOG_ERR, r == -ENOENT ? 0 : -r, r == -ENOENT ?
+			    "unknown user or group in -u '%s' (a number without a passwd "
+			    "entry needs :GROUP)" : "invalid -u '%s'", opt->user);
+			return false;
+		}
+		uid = sv->user.uid;
+	}
+	if (uid == 0 && !opt->allow_root) {
+		log_msg(LOG_ERR, 0, "refusing to run %s as root: give -u USER (e.g. -u nobody), "
+		    "or --allow-root if that is really meant", opt->argv[0]);
+		return false;
+	}
+	return true;
+}
+
+/* After binding (and taking systemd's sockets): become -u's user for good. */
+static void
+user_switch(struct supervisor *sv)
+{
+	int r;
+
+	if (sv->opt->user == NULL)
+		return;
+	if ((r = user_become(&sv->user)) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot switch to user %s (uid %u, gid %u)", sv->opt->user,
+		    (unsigned)sv->user.uid, (unsigned)sv->user.gid);
+	log_msg(LOG_NOTICE, 0, "running as uid %u, gid %u", (unsigned)sv->user.uid,
+	    (unsigned)sv->user.gid);
+	user_free(&sv->user);
+}
+
 static void
 table_setup(struct supervisor *sv)
 {
@@ -191,6 +258,9 @@ table_setup(struct supervisor *sv)
 		seed = (uint64_t)io_now_ms() ^ (uint64_t)getpid() << 32;
 	if ((r = conn_init(&sv->conns, sv->opt->max_conn, sv->opt->max_per_source, seed)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot allocate a table for %u connections",
+		    sv->opt->max_conn);
+	if (sv->opt->proxy && (r = pending_init(&sv->pend, sv->opt->max_conn)) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot allocate a table for %u PROXY headers",
 		    sv->opt->max_conn);
 	if ((r = spawn_init(&sv->sp, sv->opt->argv)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot run %s", sv->opt->argv[0]);
@@ -207,12 +277,17 @@ main(int argc, char *argv[])
 	if ((r = options_parse(argc, argv, &opt)) != 0)
 		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;	/* r > 0: --help, --version */
 	log_set_level(opt.log_level);
+	if (!user_check(&sv)) {
+		fputs("Try 'filesvc-inetd --help'.\n", stderr);
+		return FS_EXIT_USAGE;
+	}
 	/* Else an accepted socket could land on fd 2 and get other clients' log lines. */
 	if ((r = io_fds_ensure_open()) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot set up standard descriptors");
 	fds_inherited_cloexec();
 	serve_signals(&sv);	/* before any child exists */
 	listen_setup(&sv);
+	user_switch(&sv);	/* after binding: a port < 1024 needs root, serving does not */
 	table_setup(&sv);
 	serve_setup(&sv);	/* READY=1 */
 
@@ -220,5 +295,6 @@ main(int argc, char *argv[])
 	serve_close(&sv);
 	spawn_fini(&sv.sp);
 	conn_fini(&sv.conns);
+	pending_fini(&sv.pend);
 	return FS_EXIT_OK;
 }

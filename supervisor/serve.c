@@ -1,7 +1,8 @@
 /*
  * The event loop: one epoll set holding the listeners, a signalfd
- * (SIGCHLD, SIGTERM, SIGINT, SIGHUP) and three timerfds (accept pause,
- * shutdown steps, STATUS= ticks).  No signal handler ever runs
+ * (SIGCHLD, SIGTERM, SIGINT, SIGHUP), four timerfds (accept pause,
+ * shutdown steps, STATUS= ticks, PROXY header deadlines) and, with
+ * --proxy-protocol, the connections whose header has not arrived yet.  No signal handler ever runs
  * asynchronously; every reaction is plain code in this loop.
  */
 #include <errno.h>
@@ -23,7 +24,7 @@
 #include "notify.h"
 
 /* epoll tags: a listener's index, or one of these. */
-enum { TAG_SIGNAL = SV_LISTEN_MAX, TAG_PAUSE, TAG_STOP, TAG_STATUS };
+enum { TAG_SIGNAL = SV_LISTEN_MAX, TAG_PAUSE, TAG_STOP, TAG_STATUS, TAG_PROXY };
 
 static void
 ep_ctl(struct supervisor *sv, int op, int fd, uint64_t tag)
@@ -44,8 +45,8 @@ timer_open(void)
 	return fd;
 }
 
-static void
-timer_arm(int fd, int64_t ms, bool repeat)
+void
+serve_timer_arm(int fd, int64_t ms, bool repeat)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
 	    .tv_nsec = (ms % 1000) * 1000000 } };
@@ -56,8 +57,8 @@ timer_arm(int fd, int64_t ms, bool repeat)
 		die(FS_EXIT_FAIL, errno, "cannot arm a timer");
 }
 
-static void
-timer_drain(int fd)
+void
+serve_timer_drain(int fd)
 {
 	uint64_t expirations;
 
@@ -66,14 +67,25 @@ timer_drain(int fd)
 }
 
 /*
+ * Connections waiting for their PROXY header count against -c like
+ * children do: each holds an fd and a slot until its header comes or its
+ * deadline passes, so the cap still bounds what a crowd can make us hold.
+ */
+bool
+serve_full(const struct supervisor *sv)
+{
+	return sv->conns.live + sv->pend.live >= sv->conns.max;
+}
+
+/*
  * Poll the listeners only while we would accept: not at the -c cap (the
  * kernel's backlog holds the rest until a child exits), not while out of
  * fds, not after SIGTERM.
  */
-static void
-listeners_poll(struct supervisor *sv)
+void
+serve_listeners_poll(struct supervisor *sv)
 {
-	bool want = sv->phase == PHASE_RUN && !sv->paused && !conn_full(&sv->conns);
+	bool want = sv->phase == PHASE_RUN && !sv->paused && !serve_full(sv);
 	size_t i;
 
 	if (want == sv->polling)
@@ -103,7 +115,7 @@ status_changed(struct supervisor *sv)
 	if (!sv->notify || sv->status_armed)
 		return;
 	sv->status_armed = true;
-	timer_arm(sv->statusfd, 1000, false);
+	serve_timer_arm(sv->statusfd, 1000, false);
 }
 
 static void
@@ -111,7 +123,7 @@ status_tick(struct supervisor *sv)
 {
 	char text[256];
 
-	timer_drain(sv->statusfd);
+	serve_timer_drain(sv->statusfd);
 	sv->status_armed = false;
 	status_text(sv, text, sizeof(text));
 	notify_status(text);
@@ -125,16 +137,16 @@ accept_pause(struct supervisor *sv, int err)
 		log_msg(LOG_ERR, err, "cannot accept; pausing accepts for %d ms", SV_PAUSE_MS);
 	sv->pause_logged = true;	/* until an accept succeeds: one line per burst */
 	sv->paused = true;
-	timer_arm(sv->pausefd, SV_PAUSE_MS, false);
-	listeners_poll(sv);
+	serve_timer_arm(sv->pausefd, SV_PAUSE_MS, false);
+	serve_listeners_poll(sv);
 }
 
 static void
 pause_end(struct supervisor *sv)
 {
-	timer_drain(sv->pausefd);
+	serve_timer_drain(sv->pausefd);
 	sv->paused = false;
-	listeners_poll(sv);
+	serve_listeners_poll(sv);
 }
 
 /* A connection's addresses as text: t[0] the client's, t[1] ours. */
@@ -171,8 +183,9 @@ refuse(struct supervisor *sv, const struct addr_text *remote, int fd)
 	(void)close(fd);	/* protocol-agnostic: we say nothing, we only close */
 }
 
-static void
-conn_start(struct supervisor *sv, const struct listener *l, int fd,
+/* Start the child for fd, whose client is ss (the socket's peer, or the PROXY header's). */
+void
+serve_conn_start(struct supervisor *sv, const struct listener *l, int fd,
     const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct addr_text t[2];	/* remote, local */
@@ -247,12 +260,14 @@ accept_failed(struct supervisor *sv, const struct listener *l, int err)
 static void
 accept_batch(struct supervisor *sv, const struct listener *l)
 {
+	/* The header is read inside this loop, so the socket must not block us. */
+	int flags = SOCK_CLOEXEC | (sv->opt->proxy ? SOCK_NONBLOCK : 0);
 	int n;
 
-	for (n = 0; n < SV_ACCEPT_BATCH && !conn_full(&sv->conns); n++) {
+	for (n = 0; n < SV_ACCEPT_BATCH && !serve_full(sv); n++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, flags);
 
 		if (fd == -1) {
 			if (accept_failed(sv, l, errno))
@@ -260,9 +275,12 @@ accept_batch(struct supervisor *sv, const struct listener *l)
 			continue;
 		}
 		sv->pause_logged = false;
-		conn_start(sv, l, fd, &ss, len);
+		if (sv->opt->proxy)
+			proxyin_accepted(sv, (uint32_t)(l - sv->ls), fd, &ss, len);
+		else
+			serve_conn_start(sv, l, fd, &ss, len);
 	}
-	listeners_poll(sv);
+	serve_listeners_poll(sv);
 }
 
 /* One line per ended connection: at -v always, otherwise when it went wrong. */
@@ -306,7 +324,7 @@ reap(struct supervisor *sv)
 	}
 	if (pid == -1 && errno != ECHILD)
 		log_msg(LOG_WARNING, errno, "waitpid");
-	listeners_poll(sv);
+	serve_listeners_poll(sv);
 }
 
 /*
@@ -331,12 +349,13 @@ kill_all(struct supervisor *sv, int sig)
 static void
 stop_escalate(struct supervisor *sv)
 {
-	timer_drain(sv->stopfd);
+	serve_timer_drain(sv->stopfd);
 	if (sv->phase == PHASE_GRACE) {
 		log_msg(LOG_NOTICE, 0, "sending SIGTERM to %zu connections", sv->conns.live);
 		sv->phase = PHASE_TERM;
 		kill_all(sv, SIGTERM);
-		timer_arm(sv->stopfd, SV_KILL_DELAY_S * 1000, false);
+		proxyin_close_all(sv);
+		serve_timer_arm(sv->stopfd, SV_KILL_DELAY_S * 1000, false);
 	} else if (sv->phase == PHASE_TERM) {
 		log_msg(LOG_NOTICE, 0, "sending SIGKILL to %zu connections", sv->conns.live);
 		sv->phase = PHASE_KILL;
@@ -364,7 +383,7 @@ stop_begin(struct supervisor *sv, int sig)
 	if (sv->opt->grace_s == 0)
 		stop_escalate(sv);
 	else
-		timer_arm(sv->stopfd, (int64_t)sv->opt->grace_s * 1000, false);
+		serve_timer_arm(sv->stopfd, (int64_t)sv->opt->grace_s * 1000, false);
 }
 
 static void
@@ -426,11 +445,13 @@ serve_setup(struct supervisor *sv)
 	sv->pausefd = timer_open();
 	sv->stopfd = timer_open();
 	sv->statusfd = timer_open();
+	sv->proxyfd = timer_open();
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->sigfd, TAG_SIGNAL);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->pausefd, TAG_PAUSE);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->statusfd, TAG_STATUS);
-	listeners_poll(sv);
+	ep_ctl(sv, EPOLL_CTL_ADD, sv->proxyfd, TAG_PROXY);
+	serve_listeners_poll(sv);
 	sv->notify = notify_enabled();
 	log_msg(LOG_NOTICE, 0, "running %s for at most %u connections (%u per source)",
 	    sv->sp.path, sv->opt->max_conn, sv->opt->max_per_source);
@@ -454,7 +475,14 @@ dispatch(struct supervisor *sv, uint64_t tag)
 	case TAG_STATUS:
 		status_tick(sv);
 		break;
+	case TAG_PROXY:
+		proxyin_expire(sv);
+		break;
 	default:
+		if (tag >= SV_TAG_PENDING) {
+			proxyin_event(sv, tag - SV_TAG_PENDING);
+			break;
+		}
 		/* A listener's event from this batch may be stale: closed or unpolled since. */
 		if (sv->polling && tag < sv->nls)
 			accept_batch(sv, &sv->ls[tag]);
@@ -468,7 +496,7 @@ serve(struct supervisor *sv)
 	struct epoll_event ev[32];
 	int i, n;
 
-	while (sv->phase == PHASE_RUN || sv->conns.live > 0) {
+	while (sv->phase == PHASE_RUN || sv->conns.live > 0 || sv->pend.live > 0) {
 		if ((n = epoll_wait(sv->epfd, ev, (int)(sizeof(ev) / sizeof(ev[0])), -1)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -484,6 +512,7 @@ void
 serve_close(struct supervisor *sv)
 {
 	/* Nothing is buffered in any of these: a failed close loses nothing. */
+	(void)close(sv->proxyfd);
 	(void)close(sv->statusfd);
 	(void)close(sv->stopfd);
 	(void)close(sv->pausefd);

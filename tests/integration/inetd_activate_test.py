@@ -38,7 +38,7 @@ class Activated(ih.InetdCase):
     def start(self, program, extra=()):
         self.port = free_port()
         args = [SOCKET_ACTIVATE, "-l", "127.0.0.1:%d" % self.port,
-                "-E", "NOTIFY_SOCKET=" + self.notify_path, INETD] + list(extra) + ["--"]
+                "-E", "NOTIFY_SOCKET=" + self.notify_path, INETD] + ih.ALLOW_ROOT + list(extra) + ["--"]
         self.proc = subprocess.Popen(args + program, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self.log)
         self.addCleanup(harness.stop, self.proc)

@@ -16,6 +16,9 @@ import unittest
 import harness
 from harness import HANDLER, INETD
 
+# Tests run as root in CI; filesvc-inetd refuses to run PROGRAM as root unless told.
+ALLOW_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
+
 LISTENING = re.compile(r"listening on (\[[0-9a-f:]+\]|[0-9.]+):(\d+)")
 
 
@@ -74,7 +77,7 @@ class Inetd:
 
     def __init__(self, program, listen=("127.0.0.1:0",), opts=(), env=None,
                  wait_ready=True, **popen):
-        args = [INETD]
+        args = [INETD] + ALLOW_ROOT
         for spec in listen:
             args += ["-l", spec]
         args += list(opts) + ["--"] + list(program)
