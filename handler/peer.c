@@ -1,7 +1,9 @@
 /*
- * The peer's address for log lines: the socket on fd 0 if there is one,
- * else what the super-server put in the environment.  Environment values
- * are escaped like any remote-controlled string.
+ * The peer's address for log lines: what the super-server put in the
+ * environment if it did (it may know better than the socket: behind a
+ * balancer, filesvc-inetd --proxy-protocol names the client the PROXY
+ * header names), else the socket on fd 0.  Environment values are
+ * escaped like any remote-controlled string.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -58,8 +60,6 @@ peer_describe(char *dst, size_t size)
 	char ip[64], port[16];
 	size_t i;
 
-	if (peer_from_socket(dst, size))
-		return;
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *a = getenv(vars[i][0]), *p = getenv(vars[i][1]);
 
@@ -70,5 +70,6 @@ peer_describe(char *dst, size_t size)
 		(void)snprintf(dst, size, strchr(ip, ':') != NULL ? "[%s]:%s" : "%s:%s", ip, port);
 		return;
 	}
-	(void)snprintf(dst, size, "-");
+	if (!peer_from_socket(dst, size))
+		(void)snprintf(dst, size, "-");
 }
