@@ -350,6 +350,7 @@ main(int argc, char *argv[])
 	size_t i;
 
 	log_init("fget");
+	log_set_prefix(false);	/* a person or a script reads these, not journald */
 	if ((r = options_parse(argc, argv, &opt)) != 0) {
 		free(opt.urls);
 		free(opt.outputs);

@@ -15,11 +15,18 @@
 
 static const char *prog = "filesvc";
 static int max_level = LOG_DEBUG;
+static bool prefix = true;
 
 void
 log_init(const char *name)
 {
 	prog = name;
+}
+
+void
+log_set_prefix(bool on)
+{
+	prefix = on;
 }
 
 void
@@ -42,6 +49,11 @@ vlog_msg(int prio, int err, const char *fmt, va_list ap)
 		    strerror(err));
 	else
 		n = snprintf(line, sizeof(line), "<%d>%s: %s\n", prio, prog, msg);
+	if (!prefix && n > 0) {
+		/* Drop "<N>": the digits are one character, the brackets two. */
+		memmove(line, line + 3, (size_t)n - 2);
+		n -= 3;
+	}
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {

@@ -6,11 +6,19 @@
 #ifndef FS_LOG_H
 #define FS_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <syslog.h>
 
 /* Set the program name that starts every line; call once, first thing. */
 void log_init(const char *prog);
+
+/*
+ * Whether lines carry the "<prio>" prefix journald and s6-log read: on by
+ * default for servers, whose stderr is a journal or a log pipe; a client
+ * talking to a person turns it off.
+ */
+void log_set_prefix(bool on);
 
 /* Lower than this priority (a larger number) is not written: -q, -v. */
 void log_set_level(int max_prio);

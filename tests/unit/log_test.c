@@ -72,6 +72,18 @@ START_TEST(long_line_cut_to_one_write)
 }
 END_TEST
 
+START_TEST(no_prefix)
+{
+	char buf[128];
+
+	log_init("fget");
+	log_set_prefix(false);
+	capture(buf, sizeof(buf), LOG_ERR, "x");
+	ck_assert_str_eq(buf, "fget: cannot open x: No such file or directory\n");
+	log_set_prefix(true);
+}
+END_TEST
+
 START_TEST(level)
 {
 	char buf[64];
@@ -92,6 +104,7 @@ unit_suite(void)
 	tcase_add_test(tc, escape_cut);
 	tcase_add_test(tc, format);
 	tcase_add_test(tc, long_line_cut_to_one_write);
+	tcase_add_test(tc, no_prefix);
 	tcase_add_test(tc, level);
 	suite_add_tcase(s, tc);
 	return s;
