@@ -43,6 +43,49 @@ static const char usage[] =
     "1 on a server-side failure (e.g. the root cannot be opened), 2 on bad usage.\n"
     "See filesvc-handler(8) and filesvc(7) for the protocol.\n";
 
+/* One option: 0 to go on, 1 after --help or --version, -1 after a usage error (logged). */
+static int
+option_set(int c, struct options *opt)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'r':
+		opt->root = optarg;
+		return 0;
+	case 't':
+		if (parse_u64_range(optarg, 1, 86400, &v) < 0) {
+			log_msg(LOG_ERR, 0, "invalid timeout '%s': want 1-86400 seconds", optarg);
+			return -1;
+		}
+		opt->timeout_s = (unsigned)v;
+		return 0;
+	case 'm':
+		if (parse_u64_range(optarg, 1, FS_LIST_MAX, &opt->max_entries) < 0) {
+			log_msg(LOG_ERR, 0, "invalid max-entries '%s': want 1-%d", optarg, FS_LIST_MAX);
+			return -1;
+		}
+		return 0;
+	case 'a':
+		opt->show_hidden = true;
+		return 0;
+	case 'P':
+		opt->proxy_protocol = true;
+		return 0;
+	case 'S':
+		opt->no_sandbox = true;
+		return 0;
+	case 'h':
+		fputs(usage, stdout);
+		return 1;
+	case 'V':
+		puts("filesvc-handler " FS_VERSION);
+		return 1;
+	default:
+		return -1;	/* getopt_long() has said what is wrong */
+	}
+}
+
 /* Returns 0 to go on, 1 after --help or --version, -1 after a usage error. */
 static int
 options_parse(int argc, char *argv[], struct options *opt)
@@ -58,58 +101,19 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
-	int c;
+	int c, r = 0;
 
 	*opt = (struct options){ .root = DEFAULT_ROOT, .timeout_s = DEFAULT_TIMEOUT,
 	    .max_entries = FS_LIST_MAX };
-	while ((c = getopt_long(argc, argv, "r:t:am:SPhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			opt->root = optarg;
-			break;
-		case 't':
-			if (parse_u64_range(optarg, 1, 86400, &v) < 0) {
-				log_msg(LOG_ERR, 0, "invalid timeout '%s': want 1-86400 seconds",
-				    optarg);
-				goto usage;
-			}
-			opt->timeout_s = (unsigned)v;
-			break;
-		case 'a':
-			opt->show_hidden = true;
-			break;
-		case 'P':
-			opt->proxy_protocol = true;
-			break;
-		case 'S':
-			opt->no_sandbox = true;
-			break;
-		case 'm':
-			if (parse_u64_range(optarg, 1, FS_LIST_MAX, &opt->max_entries) < 0) {
-				log_msg(LOG_ERR, 0, "invalid max-entries '%s': want 1-%d", optarg,
-				    FS_LIST_MAX);
-				goto usage;
-			}
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 1;
-		case 'V':
-			puts("filesvc-handler " FS_VERSION);
-			return 1;
-		default:
-			goto usage;
-		}
-	}
-	if (optind != argc) {
+	while (r == 0 && (c = getopt_long(argc, argv, "r:t:am:SPhV", longopts, NULL)) != -1)
+		r = option_set(c, opt);
+	if (r == 0 && optind != argc) {
 		log_msg(LOG_ERR, 0, "unexpected argument '%s'", argv[optind]);
-		goto usage;
+		r = -1;
 	}
-	return 0;
-usage:
-	fputs("Try 'filesvc-handler --help'.\n", stderr);
-	return -1;
+	if (r < 0)
+		fputs("Try 'filesvc-handler --help'.\n", stderr);
+	return r;
 }
 
 int
