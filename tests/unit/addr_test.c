@@ -241,6 +241,55 @@ START_TEST(is_any)
 }
 END_TEST
 
+/* A PROXY header's client, as text, back to a sockaddr: then it keys and prints like a peer. */
+static const struct {
+	int		 af;
+	const char	*ip;
+	uint16_t	 port;
+	int		 r;
+	const char	*peer;		/* addr_peer() of the result */
+} ip_cases[] = {
+	{ AF_INET, "192.0.2.1", 56324, 0, "192.0.2.1:56324" },
+	{ AF_INET, "0.0.0.0", 0, 0, "0.0.0.0:0" },
+	{ AF_INET, "255.255.255.255", 65535, 0, "255.255.255.255:65535" },
+	{ AF_INET6, "2001:db8::7", 4000, 0, "[2001:db8::7]:4000" },
+	{ AF_INET6, "::ffff:192.0.2.9", 1, 0, "192.0.2.9:1" },	/* mapped: an IPv4 client */
+	{ AF_INET, "2001:db8::7", 1, -EINVAL, NULL },		/* the wrong family */
+	{ AF_INET6, "192.0.2.1", 1, -EINVAL, NULL },
+	{ AF_INET, "256.0.0.1", 1, -EINVAL, NULL },
+	{ AF_INET, "", 1, -EINVAL, NULL },
+	{ AF_INET, "192.0.2.1 ", 1, -EINVAL, NULL },
+	{ AF_UNIX, "192.0.2.1", 1, -EAFNOSUPPORT, NULL },
+};
+
+START_TEST(from_ip_table)
+{
+	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
+	socklen_t len = 0;
+	struct addr_text t;
+	struct addr_key k, k2;
+	char peer[ADDR_PEER_MAX];
+
+	ck_assert_int_eq(addr_from_ip(ip_cases[_i].af, ip_cases[_i].ip, ip_cases[_i].port, &ss,
+	    &len), ip_cases[_i].r);
+	if (ip_cases[_i].r < 0) {
+		ck_assert_int_eq(ss.ss_family, AF_UNSPEC);	/* untouched on failure */
+		ck_assert_int_eq(len, 0);
+		return;
+	}
+	ck_assert_int_eq(addr_format((struct sockaddr *)&ss, len, &t), 0);
+	addr_peer(&t, peer, sizeof(peer));
+	ck_assert_str_eq(peer, ip_cases[_i].peer);
+	ck_assert_int_eq(addr_source_key((struct sockaddr *)&ss, len, &k), 0);
+	if (strcmp(ip_cases[_i].ip, "::ffff:192.0.2.9") == 0) {
+		/* The same client whichever family the balancer used to name it. */
+		ck_assert_int_eq(addr_from_ip(AF_INET, "192.0.2.9", 1, &ss, &len), 0);
+		ck_assert_int_eq(addr_source_key((struct sockaddr *)&ss, len, &k2), 0);
+		ck_assert_mem_eq(k.b, k2.b, sizeof(k.b));
+	}
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -255,6 +304,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, format_table, 0, ARRAY_LEN(fmt_cases));
 	tcase_add_test(tc, format_hostile);
 	tcase_add_test(tc, is_any);
+	tcase_add_loop_test(tc, from_ip_table, 0, ARRAY_LEN(ip_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
