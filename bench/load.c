@@ -1,7 +1,7 @@
 /*
  * load: the benchmark's load generator.  One thread, one epoll set, N
  * connections to ADDR:PORT with at most C open at once.  Each sends one
- * request, half-closes, reads the whole answer until EOF and checks its
+ * request, half-closes (unless -k), reads the whole answer until EOF and checks its
  * length: a filesvc answer (`OK n ...` LF, then exactly n bytes) or an
  * HTTP one (a body of exactly -e bytes).  Prints one line of key=value.
  * Not part of filesvc; it trusts nothing it reads but only counts bytes.
@@ -39,6 +39,7 @@ struct load {
 	unsigned		 n, c;
 	int64_t			 expect;	/* body bytes, -1: take the OK header's word */
 	bool			 trailing_ok;	/* bytes after the body (xinetd: stderr is the socket) */
+	bool			 keep_writing;	/* no half-close: nginx takes it for an abort */
 	double			 timeout_s;
 	int			 epfd;
 	struct conn		*conns;
@@ -165,7 +166,7 @@ conn_send(struct load *l, struct conn *c)
 	ssize_t n = send(c->fd, l->req, l->req_len, MSG_NOSIGNAL);
 
 	/* A request is far below the socket buffer: one send, or the connection failed. */
-	if (n != (ssize_t)l->req_len || shutdown(c->fd, SHUT_WR) == -1 ||
+	if (n != (ssize_t)l->req_len || (!l->keep_writing && shutdown(c->fd, SHUT_WR) == -1) ||
 	    epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1) {
 		conn_end(l, c, false);
 		return;
@@ -264,10 +265,11 @@ static int
 usage(int status)
 {
 	fputs("Usage: load -p PORT [-a IPV4] [-n CONNS] [-c CONCURRENCY] [-q REQUEST] [-e BYTES]\n"
-	    "            [-x] [-t SECONDS] [-1]\n"
+	    "            [-x] [-k] [-t SECONDS] [-1]\n"
 	    "  -q REQUEST  sent as is after \\n, \\r, \\\\ are decoded (default \"GET /1k\\n\")\n"
 	    "  -e BYTES    expected body length (needed for HTTP answers)\n"
 	    "  -x          allow bytes after the promised body\n"
+	    "  -k          do not half-close after the request (the server must close)\n"
 	    "  -1          one download (-n 1 -c 1): read gb_per_s\n", status ? stderr : stdout);
 	return status;
 }
@@ -281,7 +283,7 @@ main(int argc, char *argv[])
 	int opt, port = 0;
 
 	l.sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-	while ((opt = getopt(argc, argv, "a:p:n:c:q:e:xt:1h")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:n:c:q:e:xkt:1h")) != -1) {
 		switch (opt) {
 		case 'a':
 			if (inet_pton(AF_INET, optarg, &l.sa.sin_addr) != 1)
@@ -293,6 +295,7 @@ main(int argc, char *argv[])
 		case 'q': req = optarg; break;
 		case 'e': l.expect = strtoll(optarg, NULL, 10); break;
 		case 'x': l.trailing_ok = true; break;
+		case 'k': l.keep_writing = true; break;
 		case 't': l.timeout_s = strtod(optarg, NULL); break;
 		case '1': l.n = l.c = 1; break;
 		case 'h': return usage(0);
