@@ -226,6 +226,7 @@ user_check(struct supervisor *sv)
 	if (uid == 0 && !opt->allow_root) {
 		log_msg(LOG_ERR, 0, "refusing to run %s as root: give -u USER (e.g. -u nobody), "
 		    "or --allow-root if that is really meant", opt->argv[0]);
+		user_free(&sv->user);
 		return false;
 	}
 	return true;
