@@ -56,7 +56,7 @@ backend filesvc
     source {haproxy_ip}
     option tcp-check
     tcp-check send "STAT /\\nQUIT\\n"
-    tcp-check expect string OK
+    tcp-check expect rstring ^OK
     default-server send-proxy-v2 check-send-proxy check inter 500ms fall 2 rise 2
     server a {a}
     server b {b}
@@ -66,7 +66,10 @@ frontend plain
     default_backend plain
 
 backend plain
-    server p {p} send-proxy-v2
+    option tcp-check
+    tcp-check send "STAT /\\nQUIT\\n"
+    tcp-check expect rstring ^OK
+    server p {p} send-proxy-v2 check-send-proxy check inter 500ms fall 2 rise 2
 """
 
 
@@ -157,10 +160,10 @@ class Fleet(unittest.TestCase):
         lines = data.decode().splitlines()
         head = lines[0].lstrip("# ").split(",")
         rows = [dict(zip(head, l.split(","))) for l in lines[1:] if l]
-        return {r["svname"]: r for r in rows if r["pxname"] == "filesvc"}
+        return {(r["pxname"], r["svname"]): r for r in rows}
 
-    def status(self, server):
-        return self.stats()[server]["status"]
+    def status(self, server, backend="filesvc"):
+        return self.stats()[(backend, server)]["status"]
 
     def url(self, rel, port=None):
         return "filesvc://127.0.0.1:%d/%s" % (port or self.port, rel)
@@ -301,6 +304,9 @@ class Fleet(unittest.TestCase):
                            timeout=60)
         self.assertNotEqual(p.returncode, 0)
         self.assertFalse(os.path.exists(os.path.join(self.out, "x")))
+        # The health check sees it too: that backend never comes UP.
+        wait_until(lambda: self.status("p", "plain").startswith("DOWN"), 20,
+                   "HAProxy to mark the plain backend DOWN")
         plain = self.backends["p"]
         # The binary v2 header reaches the handler as request bytes: malformed.
         plain.wait_log(r"^<4>filesvc-handler: 127\.0\.0\.1:\d+ 400 malformed request")
