@@ -278,13 +278,13 @@ main(int argc, char *argv[])
 	if ((r = options_parse(argc, argv, &opt)) != 0)
 		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;	/* r > 0: --help, --version */
 	log_set_level(opt.log_level);
-	if (!user_check(&sv)) {
-		fputs("Try 'filesvc-inetd --help'.\n", stderr);
-		return FS_EXIT_USAGE;
-	}
 	/* Else an accepted socket could land on fd 2 and get other clients' log lines. */
 	if ((r = io_fds_ensure_open()) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot set up standard descriptors");
+	if (!user_check(&sv)) {	/* before binding: a refusal leaves no trace */
+		fputs("Try 'filesvc-inetd --help'.\n", stderr);
+		return FS_EXIT_USAGE;
+	}
 	fds_inherited_cloexec();
 	serve_signals(&sv);	/* before any child exists */
 	listen_setup(&sv);

@@ -32,7 +32,8 @@ def v2(src, sport):
                 + struct.pack("!HH", sport, 7070))
         fam = 0x21
     else:
-        body = socket.inet_aton(src) + socket.inet_aton("198.51.100.2") + struct.pack("!HH", sport, 7070)
+        body = (socket.inet_aton(src) + socket.inet_aton("198.51.100.2")
+                + struct.pack("!HH", sport, 7070))
         fam = 0x11
     return V2_SIG + bytes([0x21, fam]) + struct.pack("!H", len(body)) + body
 
@@ -72,9 +73,9 @@ class Header(InetdCase):
 
     def test_header_split_across_segments(self):
         srv = self.proxy_inetd(ENV_PROG)
+        h2 = v2("192.0.2.3", 77)
         for pieces in ([b"PROXY TCP4 192.0.", b"2.1 198.51.100.2 5", b"6324 7070\r", b"\nREQ\n"],
-                       [v2("192.0.2.3", 77)[:5], v2("192.0.2.3", 77)[5:17], v2("192.0.2.3", 77)[17:],
-                        b"REQ\n"]):
+                       [h2[:5], h2[5:17], h2[17:], b"REQ\n"]):
             out = self.exchange(srv, pieces)
             self.assertTrue(out.startswith(b"REQ\n"), out)
             self.assertIn(env_of(out)["TCPREMOTEIP"], ("192.0.2.1", "192.0.2.3"))
@@ -97,7 +98,8 @@ class Header(InetdCase):
         srv = self.proxy_inetd(ENV_PROG)
         cases = ((b"GET hello.txt\n", "missing or malformed PROXY header"),
                  (b"PROXY TCP4 1.2.3.4\r\nGET a\n", "missing or malformed PROXY header"),
-                 (b"PROXY TCP4 999.0.0.1 198.51.100.2 1 2\r\n", "missing or malformed PROXY header"),
+                 (b"PROXY TCP4 999.0.0.1 198.51.100.2 1 2\r\n",
+                  "missing or malformed PROXY header"),
                  (V2_SIG + b"\x21\x11\xff\xff" + b"\0" * 600, "over-long PROXY header"),
                  (b"PROXY UNKNOWN " + b"x" * 200 + b"\r\n", "PROXY header"),
                  (b"PROXY TCP4 192.0", "connection ended before its PROXY header"))
