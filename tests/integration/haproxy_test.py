@@ -314,8 +314,7 @@ class Fleet(unittest.TestCase):
 
 def main():
     if not os.access(HAPROXY, os.X_OK):
-        print("skipped: haproxy is not installed (Debian package 'haproxy'; scripts/deps "
-              "installs it)")
+        print("skipped: haproxy is not installed (Debian package 'haproxy')")
         return 77
     for name, path in (("FILESVC_HANDLER", HANDLER), ("FILESVC_INETD", ih.INETD), ("FGET", FGET)):
         if not path or not os.access(path, os.X_OK):
