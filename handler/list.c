@@ -21,6 +21,7 @@
 #include "path.h"
 
 struct entry {
+	uint64_t	key;	/* the name's first 8 bytes, big-endian: most comparisons end here */
 	size_t		name;	/* offset in the name arena */
 	uint64_t	size;
 	int64_t		mtime;
@@ -51,6 +52,17 @@ grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+static uint64_t
+name_key(const char *name)
+{
+	uint64_t k = 0;
+	size_t i;
+
+	for (i = 0; i < 8 && name[i] != '\0'; i++)
+		k |= (uint64_t)(unsigned char)name[i] << (56 - 8 * i);
+	return k;
+}
+
 static int
 dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat *st)
 {
@@ -63,6 +75,7 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 		return -ENOMEM;
 	memcpy(d->names + d->names_len, name, nlen);
 	d->e[d->n++] = (struct entry){
+		.key = name_key(name),
 		.name = d->names_len,
 		.size = st->st_size < 0 ? 0 : (uint64_t)st->st_size,
 		.mtime = (int64_t)st->st_mtim.tv_sec,
@@ -116,7 +129,7 @@ dirlist_read(struct session *s, int dirfd, struct target *t, struct dirlist *d)
 	struct stat st;
 	int r;
 
-	while ((got = getdents64(dirfd, buf, sizeof(buf))) > 0) {
+	while ((got = getdents64(dirfd, (void *)buf, sizeof(buf))) > 0) {
 		for (off = 0; off < got; off += ((struct dirent64 *)(buf + off))->d_reclen) {
 			const char *name = ((struct dirent64 *)(buf + off))->d_name;
 
@@ -129,20 +142,58 @@ dirlist_read(struct session *s, int dirfd, struct target *t, struct dirlist *d)
 	return got < 0 ? -errno : 0;
 }
 
-/* strcmp compares as unsigned char: bytewise, as the protocol orders names. */
-static int
-entry_cmp(const void *a, const void *b, void *names)
+/* Bytewise by raw name, as the protocol orders them (strcmp compares unsigned chars). */
+static bool
+entry_before(const struct entry *x, const struct entry *y, const char *names)
 {
-	const struct entry *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key;
+	return strcmp(names + x->name, names + y->name) < 0;
+}
 
-	return strcmp((const char *)names + x->name, (const char *)names + y->name);
+/*
+ * A merge sort of our own rather than libc's qsort: glibc's asks
+ * sysinfo() how much memory there is (the sandbox forbids that), and
+ * musl's is slow on many names.  tmp holds n entries.
+ */
+static void
+entries_sort(struct entry *e, struct entry *tmp, size_t n, const char *names)
+{
+	size_t mid = n / 2, i = 0, j = mid, k = 0;
+
+	if (n < 2)
+		return;
+	entries_sort(e, tmp, mid, names);
+	entries_sort(e + mid, tmp, n - mid, names);
+	while (i < mid && j < n)
+		tmp[k++] = entry_before(&e[j], &e[i], names) ? e[j++] : e[i++];
+	while (i < mid)
+		tmp[k++] = e[i++];
+	while (j < n)
+		tmp[k++] = e[j++];
+	memcpy(e, tmp, n * sizeof(*e));
+}
+
+static int
+dirlist_sort(struct dirlist *d)
+{
+	struct entry *tmp;
+
+	if (d->n < 2)
+		return 0;
+	if ((tmp = malloc(d->n * sizeof(*tmp))) == NULL)
+		return -ENOMEM;
+	entries_sort(d->e, tmp, d->n, d->names);
+	free(tmp);
+	return 0;
 }
 
 /* Header then body, formatted into one buffer and written at once. */
 static int
 dirlist_send(struct session *s, struct dirlist *d)
 {
-	size_t cap = FS_HEADER_MAX + d->n * LISTING_LINE_MAX, hlen, len, i;
+	/* Every name byte may become %XX; type, numbers, spaces and LF fit in 48. */
+	size_t cap = 3 * d->names_len + 48 * d->n + 1, hlen, len, i;
 	char hdr[FS_HEADER_MAX], *body;
 	int n, r;
 
@@ -170,7 +221,7 @@ verb_list(struct session *s, struct request *req)
 	struct target t;
 	struct stat st;
 	enum fs_status status;
-	int fd, r;
+	int fd = -1, r;
 
 	status = target_open(s, req, &t, O_RDONLY | O_NONBLOCK | O_NOCTTY, &fd, &st);
 	if (status != FS_OK)
@@ -180,9 +231,7 @@ verb_list(struct session *s, struct request *req)
 		return FS_E400;		/* as GET of a directory is */
 	}
 	if ((r = dirlist_read(s, fd, &t, &d)) == 0) {
-		if (d.n > 1)	/* an empty list has no array at all */
-			qsort_r(d.e, d.n, sizeof(*d.e), entry_cmp, d.names);
-		if (dirlist_send(s, &d) < 0)
+		if ((r = dirlist_sort(&d)) == 0 && dirlist_send(s, &d) < 0)
 			s->gone = true;
 	} else if (r == -EFBIG) {
 		log_msg(LOG_ERR, 0, "%s: LIST: directory has more than %" PRIu64 " entries (--max-entries)",

@@ -20,7 +20,7 @@ enum fs_status
 target_open(struct session *s, struct request *req, struct target *t, int flags,
     int *ret_fd, struct stat *st)
 {
-	int fd, r;
+	int fd = -1, r;
 
 	memcpy(t->path, req->path, req->path_len + 1);
 	r = path_split(t->path, s->opt->show_hidden, t->comp, FS_COMP_MAX, &t->n);
@@ -54,7 +54,7 @@ verb_stat(struct session *s, struct request *req)
 	struct stat st;
 	char hdr[FS_HEADER_MAX];
 	enum fs_status status;
-	int fd, n;
+	int fd = -1, n;
 
 	if ((status = target_open(s, req, &t, O_PATH, &fd, &st)) != FS_OK)
 		return status;
@@ -73,7 +73,7 @@ verb_get(struct session *s, struct request *req)
 	char hdr[FS_HEADER_MAX];
 	enum fs_status status;
 	uint64_t size, count;
-	int fd, n, r;
+	int fd = -1, n, r;
 
 	/* O_NONBLOCK: opening a fifo that appeared after the check must not hang us. */
 	status = target_open(s, req, &t, O_RDONLY | O_NONBLOCK | O_NOCTTY, &fd, &st);

@@ -4,6 +4,7 @@
 import os
 import subprocess
 import time
+import urllib.parse
 import unittest
 
 import harness
@@ -90,6 +91,22 @@ class ListTest(PipeCase):
     def test_empty_dir(self):
         a = self.one(b"LIST emptydir")
         self.assertEqual(a.header, b"OK 0 entries=0")
+
+    def test_many_entries_sorted_bytewise(self):
+        # Enough names to reach every sorting path, with shared 8-byte prefixes and bytes
+        # above 0x7f, which sort after ASCII when compared as unsigned.
+        big = os.path.join(self.root, "many")
+        os.mkdir(big)
+        names = set()
+        for i in range(3000):
+            n = (b"prefix-%05d" % ((i * 7919) % 3000)) if i % 3 else (b"\xe9t\xe9-%d" % i)
+            names.add(n)
+            open(os.path.join(big.encode(), n), "wb").close()
+        a = self.one(b"LIST many")
+        self.assertTrue(a.ok, a.header)
+        got = [urllib.parse.unquote_to_bytes(l.split(b" ")[3].decode())
+               for l in a.body.split(b"\n")[:-1]]
+        self.assertEqual(got, sorted(names))
 
     def test_list_of_file_is_400(self):
         self.assertEqual(self.one(b"LIST a.txt").code, 400)
