@@ -186,7 +186,7 @@ class ConnectionTest(DownloadCase):
                     self.url("/small.bin"))
         listing = "caf\u00e9 \u20ac.txt\nwith space.txt\n".encode()
         self.assertEqual(p.stdout, self.small + listing + self.small)
-        fh.wait_for(lambda: len(fh.requests(self.srv)) == 4, what="four log lines")
+        fh.wait_until(lambda: len(fh.requests(self.srv)) == 4, what="four log lines")
         self.assertEqual(fh.connections(self.srv), 1)
 
     def test_other_port_other_connection(self):
@@ -205,14 +205,14 @@ class ConnectionTest(DownloadCase):
         self.assertEqual(p.stdout, self.small)
         p = self.ok("-v", self.url("/%2e%2e/%2E%2E/small.bin"))
         self.assertEqual(p.stdout, self.small)
-        fh.wait_for(lambda: len(fh.requests(self.srv)) == 2, what="two log lines")
+        fh.wait_until(lambda: len(fh.requests(self.srv)) == 2, what="two log lines")
         for r in fh.requests(self.srv):
             self.assertEqual(r[2], "/small.bin")
 
 
 class IPv6Test(harness.TreeCase):
     def test_ipv6_loopback(self):
-        if not fh.ipv6_loopback():
+        if not fh.have_ipv6():
             self.skipTest("no IPv6 loopback here")
         self.write("a.txt", b"over six\n")
         with Server(self.root, host="::1") as srv:

@@ -14,6 +14,7 @@ import threading
 import time
 
 import harness
+from harness import have_ipv6, wait_until  # noqa: F401 (re-exported for the fget tests)
 
 FGET = harness.FGET
 
@@ -54,23 +55,8 @@ def connections(srv):
     return len({r[0] for r in requests(srv)})
 
 
-def wait_for(pred, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out waiting for " + what)
 
 
-def ipv6_loopback():
-    """True if ::1 can be bound here (some containers have no IPv6)."""
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 class _Listener:

@@ -59,7 +59,7 @@ class MirrorTest(harness.TreeCase):
         p = self.mirror("/")
         self.assertEqual(tree_of(self.out), self.expected())
         # 8 LISTs and 6 GETs (the handler logs each after answering it).
-        fh.wait_for(lambda: len(fh.requests(self.srv)) == 14, what="14 logged requests")
+        fh.wait_until(lambda: len(fh.requests(self.srv)) == 14, what="14 logged requests")
         self.assertEqual(fh.connections(self.srv), 1)
         # Pipelined: a second request left before the first answer arrived.
         err = p.stderr.decode()
@@ -73,7 +73,7 @@ class MirrorTest(harness.TreeCase):
 
     def test_rerun_skips_complete_files_and_resumes_partial(self):
         self.mirror("/")
-        fh.wait_for(lambda: len(fh.requests(self.srv)) == 14, what="first run's log")
+        fh.wait_until(lambda: len(fh.requests(self.srv)) == 14, what="first run's log")
         # One file half there (as an interrupted run leaves it), one missing.
         deep = os.path.join(self.out, "a/b/c/d/deep.bin")
         data = TREE["a/b/c/d/deep.bin"]
@@ -89,7 +89,7 @@ class MirrorTest(harness.TreeCase):
         self.assertEqual(sorted(gets), ["> GET /a/b/c/d/deep.bin 30000", "> GET /top.txt"])
         self.assertEqual(tree_of(self.out), self.expected())
         # The second run: 8 LISTs and the 2 GETs, again over one connection.
-        fh.wait_for(lambda: len(fh.requests(self.srv)) == 24, what="second run's log")
+        fh.wait_until(lambda: len(fh.requests(self.srv)) == 24, what="second run's log")
         self.assertEqual(fh.connections(self.srv), 2)
 
     def test_local_symlink_is_not_followed(self):

@@ -48,7 +48,7 @@ class ResumeCase(harness.TreeCase):
         self.addCleanup(harness.stop, p, signal.SIGKILL)
         want = CUT - self.header_len()
         part = self.dest + ".part"
-        fh.wait_for(lambda: os.path.exists(part) and os.path.getsize(part) == want,
+        fh.wait_until(lambda: os.path.exists(part) and os.path.getsize(part) == want,
                     what="NAME.part to hold %d bytes" % want)
         self.assertFalse(os.path.exists(self.dest))
         p.kill()

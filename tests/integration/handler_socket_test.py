@@ -9,25 +9,11 @@ import time
 import unittest
 
 import harness
-from harness import Server
+from harness import Server, children, wait_until
 
 
-def children(pid):
-    """PIDs of a process's live children (zombies included until reaped)."""
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(x) for x in f.read().split()]
-    except FileNotFoundError:
-        return []
 
 
-def wait_until(pred, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class SocketCase(harness.TreeCase):

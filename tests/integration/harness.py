@@ -46,6 +46,35 @@ def wait_port(host, port, timeout=10.0, proc=None):
     raise AssertionError("nothing listens on %s:%d after %.0fs" % (host, port, timeout))
 
 
+def have_ipv6():
+    """True if ::1 can be bound here (some containers have no IPv6)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def children(pid):
+    """PIDs of a process's children, zombies included until reaped."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def wait_until(pred, timeout=30.0, what="condition"):
+    """Poll pred() until it is true; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.01)
+    raise AssertionError("timed out waiting for " + what)
+
+
 class Answer:
     """One parsed answer: ok, code, body, and the header's key=value pairs."""
 

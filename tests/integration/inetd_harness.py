@@ -14,7 +14,7 @@ import time
 import unittest
 
 import harness
-from harness import HANDLER, INETD
+from harness import HANDLER, INETD, children, have_ipv6, wait_until  # noqa: F401 (re-exported)
 
 # Tests run as root in CI; filesvc-inetd refuses to run PROGRAM as root unless told.
 ALLOW_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
@@ -22,22 +22,8 @@ ALLOW_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
 LISTENING = re.compile(r"listening on (\[[0-9a-f:]+\]|[0-9.]+):(\d+)")
 
 
-def have_ipv6():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
-def children(pid):
-    """PIDs of a process's children, zombies included until reaped."""
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(x) for x in f.read().split()]
-    except FileNotFoundError:
-        return []
 
 
 def state(pid):
@@ -59,13 +45,6 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def wait_until(pred, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class Inetd:
