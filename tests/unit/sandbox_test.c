@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,6 +130,59 @@ START_TEST(killed_on_socket_or_exec)
 }
 END_TEST
 
+/* A classic-BPF interpreter for the few instructions the filter uses. */
+static uint32_t
+bpf_run(const struct sock_filter *p, size_t len, uint32_t arch, uint32_t nr)
+{
+	uint32_t a = 0;
+	size_t pc = 0;
+
+	while (pc < len) {
+		const struct sock_filter *f = &p[pc++];
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			a = f->k == offsetof(struct seccomp_data, arch) ? arch : nr;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= f->k ? f->jt : f->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return f->k;
+		default:
+			ck_abort_msg("unexpected BPF instruction %#x", f->code);
+		}
+	}
+	ck_abort_msg("the filter ran off its end");
+	return 0;
+}
+
+/* The search tree allows exactly the allow-list, for every number, and nothing on another arch. */
+START_TEST(filter_is_the_allow_list)
+{
+	struct sock_filter prog[256];
+	size_t len = sandbox_filter(prog, 256);
+	uint32_t arch, nr, allowed = 0;
+
+	ck_assert_uint_gt(len, 4);
+	arch = prog[1].k;
+	for (nr = 0; nr < 1024; nr++) {
+		uint32_t ret = bpf_run(prog, len, arch, nr);
+
+		ck_assert_msg(ret == (sandbox_allows(nr) ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS),
+		    "syscall %u: %#x", nr, ret);
+		allowed += ret == SECCOMP_RET_ALLOW;
+		ck_assert_uint_eq(bpf_run(prog, len, arch ^ 1, nr), SECCOMP_RET_KILL_PROCESS);
+	}
+	ck_assert_uint_gt(allowed, 20);
+	ck_assert(sandbox_allows(__NR_read) && !sandbox_allows(__NR_socket));
+	ck_assert_uint_eq(bpf_run(prog, len, arch, 0x40000000u | __NR_read), SECCOMP_RET_KILL_PROCESS);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -134,6 +191,7 @@ unit_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, reads_inside);
+	tcase_add_test(tc, filter_is_the_allow_list);
 	tcase_add_loop_test(tc, no_access_outside_or_writes, 0, 3);
 	tcase_add_loop_test(tc, killed_on_socket_or_exec, 0, 2);
 	suite_add_tcase(s, tc);
