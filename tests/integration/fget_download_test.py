@@ -17,12 +17,7 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def file_sha(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+file_sha = harness.file_sha
 
 
 class DownloadCase(harness.TreeCase):

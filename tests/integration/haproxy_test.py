@@ -9,7 +9,6 @@ backend without --proxy-protocol is refused as malformed.
 
 Skips (exit 77, "skipped: why") when haproxy is not installed."""
 
-import hashlib
 import os
 import shutil
 import signal
@@ -73,12 +72,7 @@ backend plain
 """
 
 
-def sha(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sha = harness.file_sha
 
 
 class Fleet(unittest.TestCase):

@@ -6,6 +6,7 @@ the suite must run on a fresh Debian 12 with nothing but the build
 dependencies installed.
 """
 
+import hashlib
 import os
 import shutil
 import signal
@@ -44,6 +45,15 @@ def wait_port(host, port, timeout=10.0, proc=None):
         except OSError:
             time.sleep(0.02)
     raise AssertionError("nothing listens on %s:%d after %.0fs" % (host, port, timeout))
+
+
+def file_sha(path):
+    """SHA-256 of a file's bytes, read in 1 MiB blocks, as hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def have_ipv6():
