@@ -137,6 +137,9 @@ class Fleet(unittest.TestCase):
                                 stdout=self.ha_log, stderr=subprocess.STDOUT)
         self.addCleanup(harness.stop, proc)
         wait_port("127.0.0.1", self.port, proc=proc)
+        # The stats socket may come after the listeners: setUp polls it next.
+        sock = os.path.join(self.out, "stats.sock")
+        wait_until(lambda: os.path.exists(sock), 20, "HAProxy's stats socket")
         return proc
 
     def stats(self):
