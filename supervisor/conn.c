@@ -138,24 +138,18 @@ conn_from(const struct conn_table *t, const struct addr_key *key)
 }
 
 struct conn_slot *
-conn_add(struct conn_table *t, pid_t pid, const struct addr_key *key)
+conn_reserve(struct conn_table *t, const struct addr_key *key)
 {
 	struct conn_slot *s;
-	size_t si, pi;
-	uint32_t idx;
+	size_t si;
 
-	if (pid <= 0 || conn_full(t))
+	if (conn_full(t))
 		return NULL;
 	si = src_find(t, key);
 	if (t->src[si].count >= t->per_source)
 		return NULL;
-	pi = pid_find(t, pid);
-	if (t->bypid[pi] != 0)
-		return NULL;
-	idx = t->free[--t->nfree];
-	s = &t->slot[idx];
-	*s = (struct conn_slot){ .pid = pid, .key = *key };
-	t->bypid[pi] = idx + 1;
+	s = &t->slot[t->free[--t->nfree]];
+	*s = (struct conn_slot){ .key = *key };
 	if (t->src[si].count == 0)
 		t->src[si].key = *key;
 	t->src[si].count++;
@@ -164,27 +158,61 @@ conn_add(struct conn_table *t, pid_t pid, const struct addr_key *key)
 }
 
 int
+conn_bind(struct conn_table *t, struct conn_slot *s, pid_t pid)
+{
+	size_t pi;
+
+	if (pid <= 0 || s->pid != 0)
+		return -EINVAL;
+	pi = pid_find(t, pid);
+	if (t->bypid[pi] != 0)
+		return -EEXIST;
+	s->pid = pid;
+	t->bypid[pi] = (uint32_t)(s - t->slot) + 1;
+	return 0;
+}
+
+/* Give slot s back and uncount its source; s must be out of bypid already. */
+static void
+slot_free(struct conn_table *t, struct conn_slot *s)
+{
+	size_t si = src_find(t, &s->key);
+
+	if (--t->src[si].count == 0)
+		src_delete(t, si);
+	s->pid = 0;
+	t->free[t->nfree++] = (uint32_t)(s - t->slot);
+	t->live--;
+}
+
+void
+conn_release(struct conn_table *t, struct conn_slot *s)
+{
+	if (s->pid == 0)
+		slot_free(t, s);
+}
+
+bool
+conn_has(const struct conn_table *t, pid_t pid)
+{
+	return pid > 0 && t->bypid[pid_find(t, pid)] != 0;
+}
+
+int
 conn_remove(struct conn_table *t, pid_t pid, struct conn_slot *ret)
 {
 	struct conn_slot *s;
-	size_t si, pi;
-	uint32_t idx;
+	size_t pi;
 
 	if (pid <= 0)
 		return -ESRCH;
 	pi = pid_find(t, pid);
 	if (t->bypid[pi] == 0)
 		return -ESRCH;
-	idx = t->bypid[pi] - 1;
-	s = &t->slot[idx];
-	si = src_find(t, &s->key);
-	if (--t->src[si].count == 0)
-		src_delete(t, si);
+	s = &t->slot[t->bypid[pi] - 1];
 	pid_delete(t, pi);
 	if (ret != NULL)
 		*ret = *s;
-	s->pid = 0;
-	t->free[t->nfree++] = idx;
-	t->live--;
+	slot_free(t, s);
 	return 0;
 }

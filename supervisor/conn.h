@@ -1,7 +1,8 @@
 /*
- * The connection table of filesvc-inetd: one slot per running child,
- * found by pid when it exits, and a count per source address for -C.
- * Sized once from -c; nothing is allocated per connection.
+ * The connection table of filesvc-inetd: one slot per connection, taken
+ * when it is accepted and found by its child's pid when that exits, and
+ * a count per source address for -C.  Sized once from -c; nothing is
+ * allocated per connection.
  */
 #ifndef FS_INETD_CONN_H
 #define FS_INETD_CONN_H
@@ -15,7 +16,7 @@
 #include "addr.h"
 
 struct conn_slot {
-	pid_t			pid;		/* 0: free */
+	pid_t			pid;		/* 0: free, or reserved until its child starts */
 	struct addr_key		key;
 	struct addr_text	peer;		/* for the log line when it ends */
 	int64_t			start_ms;
@@ -64,11 +65,32 @@ conn_source_full(const struct conn_table *t, const struct addr_key *key)
 }
 
 /*
- * Record child pid (> 0, not in the table) serving a client of key.
- * Returns its slot, with pid and key set, for the caller to fill in; or
- * NULL when the table or the source is full or pid is bad.
+ * Take a slot for a client of key before its child exists, so -c and -C
+ * count connections whose spawn is under way.  Returns the slot (pid 0,
+ * key set) for the caller to fill in, or NULL when the table or the
+ * source is full.
  */
-struct conn_slot *conn_add(struct conn_table *t, pid_t pid, const struct addr_key *key);
+struct conn_slot *conn_reserve(struct conn_table *t, const struct addr_key *key);
+
+/*
+ * The child of reserved slot s is pid (> 0): from now on conn_remove()
+ * finds it.  Returns 0, -EINVAL (bad pid, s already bound) or -EEXIST
+ * (pid is another slot's).
+ */
+int conn_bind(struct conn_table *t, struct conn_slot *s, pid_t pid);
+
+/* A reserved slot whose child never started: free it.  No-op once bound. */
+void conn_release(struct conn_table *t, struct conn_slot *s);
+
+/* Whether pid is a bound slot's child. */
+bool conn_has(const struct conn_table *t, pid_t pid);
+
+/* The index of slot s, 0 to max - 1. */
+static inline uint32_t
+conn_index(const struct conn_table *t, const struct conn_slot *s)
+{
+	return (uint32_t)(s - t->slot);
+}
 
 /*
  * Forget child pid, copying its slot to *ret (may be NULL).  Returns 0,

@@ -2,7 +2,6 @@
 #ifndef FS_INETD_H
 #define FS_INETD_H
 
-#include <spawn.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +9,8 @@
 #include "addr.h"
 #include "conn.h"
 #include "pending.h"
+#include "pool.h"
+#include "spawner.h"
 #include "user.h"
 
 /* Listening sockets, all -l results and passed fds together. */
@@ -51,24 +52,6 @@ struct listener {
 	char			name[ADDR_PEER_MAX];	/* for log lines */
 };
 
-/* The child's environment, sized once: inherited entries, then ours, then NULL. */
-enum { ENV_PROTO, ENV_REMOTE_IP, ENV_REMOTE_PORT, ENV_LOCAL_IP, ENV_LOCAL_PORT,
-	ENV_REMOTE_ADDR, ENV_REMOTE_PORT2, ENV_OURS };
-
-struct env_var {
-	char	buf[32 + ADDR_IP_MAX];	/* "NAME=value" */
-	size_t	off;			/* where the value starts */
-};
-
-struct spawner {
-	const char		*path;		/* PROGRAM, resolved against PATH once */
-	char			*const *argv;
-	posix_spawnattr_t	 attr;
-	char			**envp;
-	struct env_var		 var[ENV_OURS];
-	char			 pathbuf[4096];
-};
-
 enum phase { PHASE_RUN, PHASE_GRACE, PHASE_TERM, PHASE_KILL };
 
 struct supervisor {
@@ -79,6 +62,10 @@ struct supervisor {
 	struct pending_table	 pend;		/* --proxy-protocol: awaiting headers */
 	struct user		 user;		/* -u, resolved before binding */
 	struct spawner		 sp;
+	struct pool		 pool;		/* the threads that call posix_spawn() */
+	pid_t			 unknown_pid;	/* an exited child not in the table (serve.c) */
+	uint64_t		 unknown_seq;	/* the last job submitted when it was seen */
+	uint64_t		 unknown_left;	/* jobs up to unknown_seq not back yet */
 	int			 epfd, sigfd, pausefd, stopfd, statusfd, proxyfd;
 	enum phase		 phase;
 	bool			 polling;	/* listeners are in the epoll set */
@@ -93,13 +80,6 @@ struct supervisor {
 /* listen.c: open the -l sockets and adopt systemd's; die() on failure. */
 void listen_setup(struct supervisor *sv);
 void listen_close(struct supervisor *sv);
-
-/* spawn.c */
-int spawn_init(struct spawner *sp, char *const argv[]);
-void spawn_set_peer(struct spawner *sp, const struct addr_text *remote,
-    const struct addr_text *local);
-int spawn_start(struct spawner *sp, int conn, pid_t *ret_pid);
-void spawn_fini(struct spawner *sp);
 
 /* proxyin.c: --proxy-protocol, the header of each connection before its child. */
 void proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,

@@ -265,6 +265,9 @@ table_setup(struct supervisor *sv)
 		    sv->opt->max_conn);
 	if ((r = spawn_init(&sv->sp, sv->opt->argv)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot run %s", sv->opt->argv[0]);
+	/* After serve_signals(): the threads inherit its blocked signals. */
+	if ((r = pool_start(&sv->pool, &sv->sp, sv->opt->max_conn, pool_default_workers())) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot start the spawner threads");
 }
 
 int
@@ -294,6 +297,7 @@ main(int argc, char *argv[])
 
 	serve(&sv);		/* until SIGTERM/SIGINT and the last child reaped */
 	serve_close(&sv);
+	pool_stop(&sv.pool);
 	spawn_fini(&sv.sp);
 	conn_fini(&sv.conns);
 	pending_fini(&sv.pend);

@@ -1,9 +1,11 @@
 /*
  * The event loop: one epoll set holding the listeners, a signalfd
  * (SIGCHLD, SIGTERM, SIGINT, SIGHUP), four timerfds (accept pause,
- * shutdown steps, STATUS= ticks, PROXY header deadlines) and, with
- * --proxy-protocol, the connections whose header has not arrived yet.  No signal handler ever runs
- * asynchronously; every reaction is plain code in this loop.
+ * shutdown steps, STATUS= ticks, PROXY header deadlines), the spawner
+ * threads' eventfd (pool.c) and, with --proxy-protocol, the connections
+ * whose header has not arrived yet.  No signal handler ever runs
+ * asynchronously; every reaction is plain code in this thread, the only
+ * one that touches the connection table.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,7 +26,7 @@
 #include "notify.h"
 
 /* epoll tags: a listener's index, or one of these. */
-enum { TAG_SIGNAL = SV_LISTEN_MAX, TAG_PAUSE, TAG_STOP, TAG_STATUS, TAG_PROXY };
+enum { TAG_SIGNAL = SV_LISTEN_MAX, TAG_PAUSE, TAG_STOP, TAG_STATUS, TAG_PROXY, TAG_SPAWNED };
 
 static void
 ep_ctl(struct supervisor *sv, int op, int fd, uint64_t tag)
@@ -77,15 +79,23 @@ serve_full(const struct supervisor *sv)
 	return sv->conns.live + sv->pend.live >= sv->conns.max;
 }
 
+/* Whether to take one more connection now; see serve_listeners_poll(). */
+static bool
+accepting(const struct supervisor *sv)
+{
+	return sv->phase == PHASE_RUN && !sv->paused && !serve_full(sv) && !pool_busy(&sv->pool);
+}
+
 /*
  * Poll the listeners only while we would accept: not at the -c cap (the
- * kernel's backlog holds the rest until a child exits), not while out of
- * fds, not after SIGTERM.
+ * kernel's backlog holds the rest until a child exits), not while every
+ * spawner thread has work queued (until one comes back), not while out
+ * of fds, not after SIGTERM.
  */
 void
 serve_listeners_poll(struct supervisor *sv)
 {
-	bool want = sv->phase == PHASE_RUN && !sv->paused && !serve_full(sv);
+	bool want = accepting(sv);
 	size_t i;
 
 	if (want == sv->polling)
@@ -183,16 +193,20 @@ refuse(struct supervisor *sv, const struct addr_text *remote, int fd)
 	(void)close(fd);	/* protocol-agnostic: we say nothing, we only close */
 }
 
-/* Start the child for fd, whose client is ss (the socket's peer, or the PROXY header's). */
+/*
+ * Hand fd, whose client is ss (the socket's peer, or the PROXY header's),
+ * to a spawner thread.  Its slot is taken now, so -c and -C count it
+ * while the spawn is under way.
+ */
 void
 serve_conn_start(struct supervisor *sv, const struct listener *l, int fd,
     const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct addr_text t[2];	/* remote, local */
-	char peer[ADDR_PEER_MAX];
+	struct pool_job *job;
 	struct conn_slot *s;
 	struct addr_key key;
-	pid_t pid;
+	uint32_t idx;
 	int r;
 
 	if ((r = addr_source_key((const struct sockaddr *)ss, len, &key)) < 0 ||
@@ -205,23 +219,19 @@ serve_conn_start(struct supervisor *sv, const struct listener *l, int fd,
 		refuse(sv, &t[0], fd);
 		return;
 	}
-	spawn_set_peer(&sv->sp, &t[0], &t[1]);
-	r = spawn_start(&sv->sp, fd, &pid);
-	(void)close(fd);	/* the child holds it now (or nobody): ours goes */
-	status_changed(sv);
-	if (r < 0) {
-		addr_peer(&t[0], peer, sizeof(peer));
-		log_msg(LOG_ERR, -r, "%s: cannot start %s", peer, sv->sp.path);
-		sv->failed++;
-		return;
-	}
-	sv->accepted++;
-	if ((s = conn_add(&sv->conns, pid, &key)) == NULL) {
-		log_msg(LOG_ERR, 0, "pid %d: connection table inconsistent", (int)pid);
+	if ((s = conn_reserve(&sv->conns, &key)) == NULL) {	/* serve_full() said there was room */
+		log_msg(LOG_ERR, 0, "connection table inconsistent: %zu live", sv->conns.live);
+		(void)close(fd);
 		return;
 	}
 	s->peer = t[0];
 	s->start_ms = io_now_ms();
+	idx = conn_index(&sv->conns, s);
+	job = &sv->pool.job[idx];
+	job->fd = fd;
+	job->remote = t[0];
+	job->local = t[1];
+	pool_submit(&sv->pool, idx);
 }
 
 /* Returns true when this listener has nothing more for now. */
@@ -264,7 +274,7 @@ accept_batch(struct supervisor *sv, const struct listener *l)
 	int flags = SOCK_CLOEXEC | (sv->opt->proxy ? SOCK_NONBLOCK : 0);
 	int n;
 
-	for (n = 0; n < SV_ACCEPT_BATCH && !serve_full(sv); n++) {
+	for (n = 0; n < SV_ACCEPT_BATCH && accepting(sv); n++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, flags);
@@ -308,29 +318,130 @@ child_log(const struct supervisor *sv, const struct conn_slot *s, int status)
 	}
 }
 
-/* One SIGCHLD may stand for many exits: reap until nothing is left. */
-static void
-reap(struct supervisor *sv)
+/* Reap pid, which has exited, and end its connection if it was one. */
+static bool
+reap_one(struct supervisor *sv, pid_t pid)
 {
 	struct conn_slot s;
-	pid_t pid;
 	int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (conn_remove(&sv->conns, pid, &s) < 0)
-			continue;	/* not a connection's child */
+	if (waitpid(pid, &status, WNOHANG) != pid) {
+		log_msg(LOG_WARNING, errno, "cannot reap pid %d", (int)pid);
+		return false;
+	}
+	if (conn_remove(&sv->conns, pid, &s) == 0) {	/* else one we inherited across exec */
 		child_log(sv, &s, status);
 		status_changed(sv);
 	}
-	if (pid == -1 && errno != ECHILD)
-		log_msg(LOG_WARNING, errno, "waitpid");
+	return true;
+}
+
+/*
+ * Whether an exited pid the table does not know may be reaped now.  A
+ * child can exit before the thread that spawned it has handed us its pid;
+ * reaping it then would free the pid for reuse before we could tell it
+ * was ours.  So an unknown pid stays a zombie until every job submitted
+ * before we saw it has come back (spawns finish in any order, so each
+ * is counted by its seq in spawn_done(), which reaps again); if it is
+ * still unknown then, it never was a connection's.
+ */
+static bool
+unknown_reapable(struct supervisor *sv, pid_t pid)
+{
+	if (sv->unknown_pid != pid) {
+		sv->unknown_pid = pid;
+		sv->unknown_seq = sv->pool.submitted;
+		sv->unknown_left = sv->pool.submitted - sv->pool.taken;
+	}
+	return sv->unknown_left == 0;
+}
+
+/*
+ * One SIGCHLD may stand for many exits: reap until nothing is left.  Each
+ * exit is looked at first (WNOWAIT) and reaped by its pid, see above.
+ */
+static void
+reap(struct supervisor *sv)
+{
+	for (;;) {
+		siginfo_t si = { .si_pid = 0 };
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+			if (errno != ECHILD)
+				log_msg(LOG_WARNING, errno, "waitid");
+			break;
+		}
+		if (si.si_pid == 0)
+			break;		/* children left, none exited */
+		if (!conn_has(&sv->conns, si.si_pid) && !unknown_reapable(sv, si.si_pid))
+			break;
+		sv->unknown_pid = 0;
+		if (!reap_one(sv, si.si_pid))
+			break;
+	}
 	serve_listeners_poll(sv);
+}
+
+/* A child that starts after the grace time gets what the others got. */
+static void
+kill_one(pid_t pid, int sig)
+{
+	if (kill(-pid, sig) == -1)
+		(void)kill(pid, sig);	/* it left its group; ESRCH: it is exiting */
+}
+
+/* A spawn came back: record the child, or count and log the failure. */
+static void
+spawn_done(struct supervisor *sv, uint32_t idx)
+{
+	const struct pool_job *job = &sv->pool.job[idx];
+	struct conn_slot *s = &sv->conns.slot[idx];
+	char peer[ADDR_PEER_MAX];
+	int r;
+
+	if (sv->unknown_pid != 0 && job->seq <= sv->unknown_seq)
+		sv->unknown_left--;
+	if (job->err != 0) {
+		addr_peer(&s->peer, peer, sizeof(peer));
+		log_msg(LOG_ERR, job->err, "%s: cannot start %s", peer, sv->sp.path);
+		sv->failed++;
+		conn_release(&sv->conns, s);
+		return;
+	}
+	sv->accepted++;
+	if ((r = conn_bind(&sv->conns, s, job->pid)) < 0) {
+		log_msg(LOG_ERR, -r, "pid %d: connection table inconsistent", (int)job->pid);
+		conn_release(&sv->conns, s);
+		return;
+	}
+	if (sv->phase == PHASE_TERM)
+		kill_one(job->pid, SIGTERM);
+	else if (sv->phase == PHASE_KILL)
+		kill_one(job->pid, SIGKILL);
+}
+
+static void
+spawned(struct supervisor *sv)
+{
+	uint32_t idx[64];
+	size_t n, i;
+
+	do {
+		n = pool_take(&sv->pool, idx, sizeof(idx) / sizeof(idx[0]));
+		for (i = 0; i < n; i++)
+			spawn_done(sv, idx[i]);
+	} while (n == sizeof(idx) / sizeof(idx[0]));
+	status_changed(sv);
+	if (sv->unknown_pid != 0)
+		reap(sv);	/* an exit we held back may be ours now */
+	serve_listeners_poll(sv);	/* the workers have room again */
 }
 
 /*
  * Send sig to every child.  Each is a process group leader (spawn.c), so
  * the group takes anything the program started too.  An unreaped child
- * keeps its pid, so this can never hit a stranger.
+ * keeps its pid, so this can never hit a stranger.  Children still being
+ * spawned get sig when they come back (spawn_done).
  */
 static void
 kill_all(struct supervisor *sv, int sig)
@@ -340,8 +451,8 @@ kill_all(struct supervisor *sv, int sig)
 	for (i = 0; i < sv->conns.max; i++) {
 		pid_t pid = sv->conns.slot[i].pid;
 
-		if (pid != 0 && kill(-pid, sig) == -1)
-			(void)kill(pid, sig);	/* it left its group; ESRCH: it is exiting */
+		if (pid != 0)
+			kill_one(pid, sig);
 	}
 }
 
@@ -451,6 +562,7 @@ serve_setup(struct supervisor *sv)
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->statusfd, TAG_STATUS);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->proxyfd, TAG_PROXY);
+	ep_ctl(sv, EPOLL_CTL_ADD, sv->pool.donefd, TAG_SPAWNED);
 	serve_listeners_poll(sv);
 	sv->notify = notify_enabled();
 	log_msg(LOG_NOTICE, 0, "running %s for at most %u connections (%u per source)",
@@ -477,6 +589,9 @@ dispatch(struct supervisor *sv, uint64_t tag)
 		break;
 	case TAG_PROXY:
 		proxyin_expire(sv);
+		break;
+	case TAG_SPAWNED:
+		spawned(sv);
 		break;
 	default:
 		if (tag >= SV_TAG_PENDING) {

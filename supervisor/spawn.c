@@ -3,7 +3,8 @@
  * memory, a clean signal state, the connection on fds 0 and 1, fd 2
  * shared for log lines, every other fd closed by CLOEXEC.  What can be
  * prepared once (the program's path, the attributes, the environment's
- * shape) is prepared once; per connection only the peer text changes.
+ * shape) is prepared once; per connection only the peer text changes,
+ * in the spawning thread's own struct spawn_env.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "inetd.h"
+#include "spawner.h"
 
 extern char **environ;
 
@@ -54,30 +55,47 @@ env_dropped(const char *entry)
 	return false;
 }
 
-/* Point envp at the environment we keep, then at our own fixed buffers. */
+/* The entries of our environment every child inherits, found once. */
 static int
-env_init(struct spawner *sp)
+env_keep(struct spawner *sp)
 {
-	size_t n = 0, i;
+	size_t n = 0;
 	char **e;
 
 	for (e = environ; *e != NULL; e++)
 		n++;
-	if ((sp->envp = calloc(n + ENV_OURS + 1, sizeof(*sp->envp))) == NULL)
+	if ((sp->kept = calloc(n + 1, sizeof(*sp->kept))) == NULL)
 		return -ENOMEM;
-	n = 0;
 	for (e = environ; *e != NULL; e++)
 		if (!env_dropped(*e))
-			sp->envp[n++] = *e;
+			sp->kept[sp->nkept++] = *e;
+	return 0;
+}
+
+int
+spawn_env_init(const struct spawner *sp, struct spawn_env *env)
+{
+	size_t i;
+
+	if ((env->envp = calloc(sp->nkept + ENV_OURS + 1, sizeof(*env->envp))) == NULL)
+		return -ENOMEM;
+	memcpy(env->envp, sp->kept, sp->nkept * sizeof(*env->envp));
 	for (i = 0; i < ENV_OURS; i++) {
-		struct env_var *v = &sp->var[i];
+		struct env_var *v = &env->var[i];
 
 		v->off = strlen(ours[i]);
 		memcpy(v->buf, ours[i], v->off + 1);
-		sp->envp[n++] = v->buf;
+		env->envp[sp->nkept + i] = v->buf;
 	}
-	sp->envp[n] = NULL;
+	env->envp[sp->nkept + ENV_OURS] = NULL;
 	return 0;
+}
+
+void
+spawn_env_fini(struct spawn_env *env)
+{
+	free(env->envp);
+	env->envp = NULL;
 }
 
 static void
@@ -90,14 +108,15 @@ env_set(struct env_var *v, const char *value)
 }
 
 void
-spawn_set_peer(struct spawner *sp, const struct addr_text *remote, const struct addr_text *local)
+spawn_set_peer(struct spawn_env *env, const struct addr_text *remote,
+    const struct addr_text *local)
 {
-	env_set(&sp->var[ENV_REMOTE_IP], remote->ip);
-	env_set(&sp->var[ENV_REMOTE_PORT], remote->port);
-	env_set(&sp->var[ENV_LOCAL_IP], local->ip);
-	env_set(&sp->var[ENV_LOCAL_PORT], local->port);
-	env_set(&sp->var[ENV_REMOTE_ADDR], remote->ip);
-	env_set(&sp->var[ENV_REMOTE_PORT2], remote->port);
+	env_set(&env->var[ENV_REMOTE_IP], remote->ip);
+	env_set(&env->var[ENV_REMOTE_PORT], remote->port);
+	env_set(&env->var[ENV_LOCAL_IP], local->ip);
+	env_set(&env->var[ENV_LOCAL_PORT], local->port);
+	env_set(&env->var[ENV_REMOTE_ADDR], remote->ip);
+	env_set(&env->var[ENV_REMOTE_PORT2], remote->port);
 }
 
 static bool
@@ -186,7 +205,7 @@ spawn_init(struct spawner *sp, char *const argv[])
 		return r;
 	if ((r = attr_init(&sp->attr)) < 0)
 		return r;
-	if ((r = env_init(sp)) < 0) {
+	if ((r = env_keep(sp)) < 0) {
 		(void)posix_spawnattr_destroy(&sp->attr);
 		return r;
 	}
@@ -194,7 +213,7 @@ spawn_init(struct spawner *sp, char *const argv[])
 }
 
 int
-spawn_start(struct spawner *sp, int conn, pid_t *ret_pid)
+spawn_start(const struct spawner *sp, const struct spawn_env *env, int conn, pid_t *ret_pid)
 {
 	posix_spawn_file_actions_t fa;
 	int r;
@@ -206,7 +225,7 @@ spawn_start(struct spawner *sp, int conn, pid_t *ret_pid)
 	if (r == 0)
 		r = posix_spawn_file_actions_adddup2(&fa, conn, STDOUT_FILENO);
 	if (r == 0)
-		r = posix_spawn(ret_pid, sp->path, &fa, &sp->attr, sp->argv, sp->envp);
+		r = posix_spawn(ret_pid, sp->path, &fa, &sp->attr, sp->argv, env->envp);
 	(void)posix_spawn_file_actions_destroy(&fa);	/* cannot fail for an initialised one */
 	return -r;
 }
@@ -215,6 +234,6 @@ void
 spawn_fini(struct spawner *sp)
 {
 	(void)posix_spawnattr_destroy(&sp->attr);
-	free(sp->envp);
-	sp->envp = NULL;
+	free(sp->kept);
+	sp->kept = NULL;
 }

@@ -67,12 +67,22 @@ def have_ipv6():
 
 
 def children(pid):
-    """PIDs of a process's children, zombies included until reaped."""
+    """PIDs of a process's children, zombies included until reaped.
+
+    The kernel lists a child under the thread that made it: filesvc-inetd
+    spawns from worker threads, so every thread's list counts."""
+    found = []
     try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(x) for x in f.read().split()]
+        tasks = os.listdir("/proc/%d/task" % pid)
     except FileNotFoundError:
         return []
+    for tid in tasks:
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                found += [int(x) for x in f.read().split()]
+        except FileNotFoundError:
+            pass  # the thread ended meanwhile
+    return found
 
 
 def wait_until(pred, timeout=30.0, what="condition"):

@@ -9,6 +9,19 @@
 #define KEY(n)	((struct addr_key){ .b = { (unsigned char)(n), (unsigned char)((n) >> 8), \
 		    (unsigned char)((n) >> 16) } })
 
+/* What the supervisor does for a spawn that works: reserve, then bind. */
+static struct conn_slot *
+add(struct conn_table *t, pid_t pid, const struct addr_key *key)
+{
+	struct conn_slot *s = conn_reserve(t, key);
+
+	if (s != NULL && conn_bind(t, s, pid) < 0) {
+		conn_release(t, s);
+		return NULL;
+	}
+	return s;
+}
+
 static const struct {
 	size_t	max, per_source;
 	int	r;
@@ -44,13 +57,13 @@ START_TEST(cap_total)
 
 	ck_assert_int_eq(conn_init(&t, 3, 3, 0), 0);
 	for (pid = 100; pid < 103; pid++)
-		ck_assert_ptr_nonnull(conn_add(&t, pid, &k));
+		ck_assert_ptr_nonnull(add(&t, pid, &k));
 	ck_assert(conn_full(&t));
-	ck_assert_ptr_null(conn_add(&t, 200, &KEY(2)));
+	ck_assert_ptr_null(add(&t, 200, &KEY(2)));
 	ck_assert_int_eq(conn_remove(&t, 101, &s), 0);
 	ck_assert_int_eq(s.pid, 101);
 	ck_assert(!conn_full(&t));
-	ck_assert_ptr_nonnull(conn_add(&t, 200, &KEY(2)));
+	ck_assert_ptr_nonnull(add(&t, 200, &KEY(2)));
 	ck_assert(conn_full(&t));
 	conn_fini(&t);
 }
@@ -64,15 +77,15 @@ START_TEST(cap_per_source)
 
 	ck_assert_int_eq(conn_init(&t, 10, 2, 0), 0);
 	ck_assert(!conn_source_full(&t, &a));
-	s = conn_add(&t, 1, &a);
+	s = add(&t, 1, &a);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(s->pid, 1);
 	ck_assert(memcmp(&s->key, &a, sizeof(a)) == 0);
-	ck_assert_ptr_nonnull(conn_add(&t, 2, &a));
+	ck_assert_ptr_nonnull(add(&t, 2, &a));
 	ck_assert(conn_source_full(&t, &a));
-	ck_assert_ptr_null(conn_add(&t, 3, &a));	/* the cap + 1 */
+	ck_assert_ptr_null(add(&t, 3, &a));	/* the cap + 1 */
 	ck_assert(!conn_source_full(&t, &b));
-	ck_assert_ptr_nonnull(conn_add(&t, 3, &b));
+	ck_assert_ptr_nonnull(add(&t, 3, &b));
 	ck_assert_uint_eq(conn_from(&t, &a), 2);
 	ck_assert_uint_eq(conn_from(&t, &b), 1);
 	ck_assert_int_eq(conn_remove(&t, 1, NULL), 0);
@@ -92,10 +105,10 @@ START_TEST(hostile)
 	struct conn_slot s = { .pid = 77 };
 
 	ck_assert_int_eq(conn_init(&t, 4, 4, 0), 0);
-	ck_assert_ptr_null(conn_add(&t, 0, &k));
-	ck_assert_ptr_null(conn_add(&t, -1, &k));
-	ck_assert_ptr_nonnull(conn_add(&t, 5, &k));
-	ck_assert_ptr_null(conn_add(&t, 5, &k));		/* already there */
+	ck_assert_ptr_null(add(&t, 0, &k));
+	ck_assert_ptr_null(add(&t, -1, &k));
+	ck_assert_ptr_nonnull(add(&t, 5, &k));
+	ck_assert_ptr_null(add(&t, 5, &k));		/* already there */
 	ck_assert_int_eq(conn_remove(&t, 6, &s), -ESRCH);
 	ck_assert_int_eq(conn_remove(&t, 0, &s), -ESRCH);
 	ck_assert_int_eq(s.pid, 77);				/* untouched */
@@ -114,7 +127,7 @@ START_TEST(full_size)
 
 	ck_assert_int_eq(conn_init(&t, CONN_MAX, 4, 12345), 0);
 	for (pid = 1; pid <= CONN_MAX; pid++)
-		ck_assert_ptr_nonnull(conn_add(&t, pid, &KEY((unsigned)pid / 4)));
+		ck_assert_ptr_nonnull(add(&t, pid, &KEY((unsigned)pid / 4)));
 	ck_assert(conn_full(&t));
 	ck_assert_uint_eq(conn_from(&t, &KEY(7)), 4);
 	for (pid = CONN_MAX; pid >= 1; pid -= 2)
@@ -122,6 +135,50 @@ START_TEST(full_size)
 	for (pid = 1; pid <= CONN_MAX; pid += 2)
 		ck_assert_int_eq(conn_remove(&t, pid, NULL), 0);
 	ck_assert_uint_eq(t.live, 0);
+	conn_fini(&t);
+}
+END_TEST
+
+/*
+ * A slot counts against -c and -C from its reservation, while its child
+ * is being spawned; a failed spawn gives it back; a pid is found only once
+ * bound, and binding refuses what would corrupt the table.
+ */
+START_TEST(reserve_then_bind)
+{
+	struct conn_table t;
+	struct addr_key a = KEY(1), b = KEY(2);
+	struct conn_slot *s1, *s2;
+
+	ck_assert_int_eq(conn_init(&t, 2, 1, 0), 0);
+	s1 = conn_reserve(&t, &a);
+	ck_assert_ptr_nonnull(s1);
+	ck_assert_int_eq(s1->pid, 0);
+	ck_assert_uint_eq(t.live, 1);
+	ck_assert(conn_source_full(&t, &a));
+	ck_assert_ptr_null(conn_reserve(&t, &a));		/* -C 1, reserved or not */
+	ck_assert(!conn_has(&t, 10));
+	ck_assert_int_eq(conn_remove(&t, 10, NULL), -ESRCH);	/* exited before its bind */
+	s2 = conn_reserve(&t, &b);
+	ck_assert_ptr_nonnull(s2);
+	ck_assert(conn_full(&t));
+	ck_assert_uint_eq(conn_index(&t, s1) + conn_index(&t, s2), 1);	/* slots 0 and 1 */
+	ck_assert_int_eq(conn_bind(&t, s1, 0), -EINVAL);
+	ck_assert_int_eq(conn_bind(&t, s1, 10), 0);
+	ck_assert(conn_has(&t, 10));
+	ck_assert_int_eq(conn_bind(&t, s1, 11), -EINVAL);	/* bound already */
+	ck_assert_int_eq(conn_bind(&t, s2, 10), -EEXIST);	/* s1's pid */
+	conn_release(&t, s1);					/* bound: no-op */
+	ck_assert_uint_eq(t.live, 2);
+	conn_release(&t, s2);					/* the spawn failed */
+	ck_assert_uint_eq(t.live, 1);
+	ck_assert_uint_eq(conn_from(&t, &b), 0);
+	ck_assert(!conn_full(&t));
+	ck_assert_int_eq(conn_remove(&t, 10, NULL), 0);
+	ck_assert_uint_eq(t.live, 0);
+	ck_assert(!conn_has(&t, 10));
+	ck_assert_ptr_nonnull(add(&t, 10, &a));			/* both slots free again */
+	ck_assert_ptr_nonnull(add(&t, 11, &b));
 	conn_fini(&t);
 }
 END_TEST
@@ -163,12 +220,12 @@ START_TEST(model)
 			live[pid] = 0;
 			n--;
 		} else if (n < MAX && from[k] < ps) {
-			ck_assert_ptr_nonnull(conn_add(&t, pid, &KEY(k)));
+			ck_assert_ptr_nonnull(add(&t, pid, &KEY(k)));
 			live[pid] = (int)k + 1;
 			from[k]++;
 			n++;
 		} else {
-			ck_assert_ptr_null(conn_add(&t, pid, &KEY(k)));
+			ck_assert_ptr_null(add(&t, pid, &KEY(k)));
 			ck_assert_int_eq(conn_remove(&t, pid, NULL), -ESRCH);
 		}
 		ck_assert_uint_eq(t.live, n);
@@ -188,6 +245,7 @@ unit_suite(void)
 	tcase_add_test(tc, cap_total);
 	tcase_add_test(tc, cap_per_source);
 	tcase_add_test(tc, hostile);
+	tcase_add_test(tc, reserve_then_bind);
 	tcase_add_test(tc, full_size);
 	tcase_add_loop_test(tc, model, 0, 6);
 	suite_add_tcase(s, tc);

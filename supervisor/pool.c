@@ -1,0 +1,220 @@
+/*
+ * The spawner threads: each takes a job, spawns, closes our copy of the
+ * connection and hands the job back through an eventfd the event loop
+ * polls.  They touch nothing else of the supervisor (no table, no log),
+ * so the only shared state is the two rings under one mutex.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "pool.h"
+
+/* Each thread's own stack: posix_spawn() gives the child a separate one. */
+#define POOL_STACK	(256 * 1024)
+
+static void
+ring_push(struct pool_ring *r, size_t cap, uint32_t idx)
+{
+	r->idx[(r->head + r->n) % cap] = idx;
+	r->n++;
+}
+
+static uint32_t
+ring_pop(struct pool_ring *r, size_t cap)
+{
+	uint32_t idx = r->idx[r->head];
+
+	r->head = (r->head + 1) % cap;
+	r->n--;
+	return idx;
+}
+
+/* Wait for a job; false when the pool stops. */
+static bool
+next_job(struct pool *p, uint32_t *idx)
+{
+	bool ok;
+
+	(void)pthread_mutex_lock(&p->lock);	/* cannot fail for a default mutex we own */
+	while (p->todo.n == 0 && !p->stopping)
+		(void)pthread_cond_wait(&p->wake, &p->lock);
+	ok = p->todo.n > 0;
+	if (ok)
+		*idx = ring_pop(&p->todo, p->max);
+	(void)pthread_mutex_unlock(&p->lock);
+	return ok;
+}
+
+static void
+job_done(struct pool *p, uint32_t idx)
+{
+	uint64_t one = 1;
+
+	(void)pthread_mutex_lock(&p->lock);
+	ring_push(&p->done, p->max, idx);
+	(void)pthread_mutex_unlock(&p->lock);
+	/* Only fails when the counter would overflow, which max jobs cannot reach. */
+	(void)!write(p->donefd, &one, sizeof(one));
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct pool_worker *w = arg;
+	struct pool *p = w->pool;
+	uint32_t idx;
+
+	while (next_job(p, &idx)) {
+		struct pool_job *j = &p->job[idx];
+
+		spawn_set_peer(&w->env, &j->remote, &j->local);
+		j->err = -spawn_start(p->sp, &w->env, j->fd, &j->pid);
+		(void)close(j->fd);	/* the child holds it now (or nobody) */
+		j->fd = -1;
+		job_done(p, idx);
+	}
+	return NULL;
+}
+
+size_t
+pool_default_workers(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == -1)
+		return 2;
+	n = CPU_COUNT(&set);
+	return n < 2 ? 2 : n > POOL_WORKERS_MAX ? POOL_WORKERS_MAX : (size_t)n;
+}
+
+static int
+pool_alloc(struct pool *p, const struct spawner *sp, size_t max)
+{
+	*p = (struct pool){ .sp = sp, .max = max, .donefd = -1 };
+	p->job = calloc(max, sizeof(*p->job));
+	p->todo.idx = calloc(max, sizeof(*p->todo.idx));
+	p->done.idx = calloc(max, sizeof(*p->done.idx));
+	if (p->job == NULL || p->todo.idx == NULL || p->done.idx == NULL)
+		return -ENOMEM;
+	if ((p->donefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return -errno;
+	return 0;
+}
+
+static void
+pool_free(struct pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nworkers; i++)
+		spawn_env_fini(&p->worker[i].env);
+	if (p->donefd >= 0)
+		(void)close(p->donefd);
+	free(p->job);
+	free(p->todo.idx);
+	free(p->done.idx);
+	p->job = NULL;
+	p->todo.idx = p->done.idx = NULL;
+	p->donefd = -1;
+}
+
+static int
+workers_create(struct pool *p, size_t nworkers)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int r;
+
+	if ((r = pthread_attr_init(&attr)) != 0)
+		return -r;
+	r = pthread_attr_setstacksize(&attr, POOL_STACK);
+	/* Signals are the event loop's (signalfd): no worker may take one. */
+	(void)sigfillset(&all);
+	if (r == 0)
+		r = pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (; r == 0 && p->nworkers < nworkers; p->nworkers++) {
+		struct pool_worker *w = &p->worker[p->nworkers];
+
+		w->pool = p;
+		if ((r = -spawn_env_init(p->sp, &w->env)) != 0)
+			break;
+		if ((r = pthread_create(&w->tid, &attr, worker_main, w)) != 0) {
+			spawn_env_fini(&w->env);
+			break;
+		}
+	}
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	(void)pthread_attr_destroy(&attr);
+	return -r;
+}
+
+int
+pool_start(struct pool *p, const struct spawner *sp, size_t max, size_t nworkers)
+{
+	int r;
+
+	if (nworkers == 0 || nworkers > POOL_WORKERS_MAX)
+		return -EINVAL;
+	if ((r = pool_alloc(p, sp, max)) < 0 || (r = -pthread_mutex_init(&p->lock, NULL)) < 0) {
+		pool_free(p);
+		return r;
+	}
+	if ((r = -pthread_cond_init(&p->wake, NULL)) < 0) {
+		(void)pthread_mutex_destroy(&p->lock);
+		pool_free(p);
+		return r;
+	}
+	if ((r = workers_create(p, nworkers)) < 0) {
+		pool_stop(p);
+		return r;
+	}
+	return 0;
+}
+
+void
+pool_submit(struct pool *p, uint32_t idx)
+{
+	p->job[idx].seq = ++p->submitted;
+	(void)pthread_mutex_lock(&p->lock);
+	ring_push(&p->todo, p->max, idx);
+	(void)pthread_cond_signal(&p->wake);
+	(void)pthread_mutex_unlock(&p->lock);
+}
+
+size_t
+pool_take(struct pool *p, uint32_t *idx, size_t max)
+{
+	uint64_t count;
+	size_t n = 0;
+
+	/* EAGAIN: a batch already taken the jobs this wake-up was for. */
+	(void)!read(p->donefd, &count, sizeof(count));
+	(void)pthread_mutex_lock(&p->lock);
+	while (n < max && p->done.n > 0)
+		idx[n++] = ring_pop(&p->done, p->max);
+	(void)pthread_mutex_unlock(&p->lock);
+	p->taken += n;
+	return n;
+}
+
+void
+pool_stop(struct pool *p)
+{
+	size_t i;
+
+	(void)pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	(void)pthread_cond_broadcast(&p->wake);
+	(void)pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nworkers; i++)
+		(void)pthread_join(p->worker[i].tid, NULL);
+	(void)pthread_cond_destroy(&p->wake);
+	(void)pthread_mutex_destroy(&p->lock);
+	pool_free(p);
+}

@@ -1,0 +1,98 @@
+/*
+ * The spawner threads of filesvc-inetd.  posix_spawn() returns only once
+ * the child has called execve(), so a loop that spawns itself waits each
+ * time, with its listeners unread and the other core idle.  The event
+ * loop hands each connection to a pool of threads instead: they spawn in
+ * parallel while it accepts and reaps.  Jobs are indexed by connection
+ * slot, so both queues are bounded by -c and never allocate.
+ */
+#ifndef FS_INETD_POOL_H
+#define FS_INETD_POOL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "addr.h"
+#include "spawner.h"
+
+/* The most spawner threads, whatever the CPU count. */
+#define POOL_WORKERS_MAX	16
+
+struct pool_job {
+	int			fd;		/* in: the connection; the worker closes it */
+	struct addr_text	remote, local;	/* in: for the child's environment */
+	uint64_t		seq;		/* set by pool_submit(): 1, 2, 3... */
+	pid_t			pid;		/* out: the child */
+	int			err;		/* out: 0, or why posix_spawn() failed */
+};
+
+/* A ring of job indices: its capacity is the number of jobs. */
+struct pool_ring {
+	uint32_t	*idx;
+	size_t		 head, n;
+};
+
+struct pool_worker {
+	pthread_t		 tid;
+	struct pool		*pool;
+	struct spawn_env	 env;		/* each thread writes its own */
+};
+
+struct pool {
+	const struct spawner	*sp;
+	struct pool_job		*job;		/* max of them, by connection slot */
+	size_t			 max;
+	struct pool_ring	 todo, done;	/* under lock */
+	bool			 stopping;	/* under lock */
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 wake;		/* todo has work, or stopping */
+	int			 donefd;	/* eventfd: readable once a job is done */
+	struct pool_worker	 worker[POOL_WORKERS_MAX];
+	size_t			 nworkers;
+	uint64_t		 submitted, taken;	/* the event loop's own counts */
+};
+
+/*
+ * Start nworkers (1-POOL_WORKERS_MAX) threads spawning sp's program, for
+ * jobs 0..max-1.  Call with every signal the event loop reads blocked:
+ * the threads inherit the mask.  Returns 0 or -errno.
+ */
+int pool_start(struct pool *p, const struct spawner *sp, size_t max, size_t nworkers);
+
+/* How many workers suit this machine: one per CPU we may run on, at least 2. */
+size_t pool_default_workers(void);
+
+/* Queue job idx, whose fd and addresses the caller has filled in; sets its seq. */
+void pool_submit(struct pool *p, uint32_t idx);
+
+/*
+ * Jobs done, at most max of them, into idx; their pid and err are set.
+ * Call again while it returns max: the wake-up is consumed by the first call.
+ */
+size_t pool_take(struct pool *p, uint32_t *idx, size_t max);
+
+/* Whether every job submitted so far has been taken back. */
+static inline bool
+pool_idle(const struct pool *p)
+{
+	return p->taken == p->submitted;
+}
+
+/*
+ * Whether enough jobs are out to keep every worker busy: two each, one
+ * spawning and one waiting.  More would only move connections from the
+ * kernel's backlog, where they cost us nothing, into fds we hold.
+ */
+static inline bool
+pool_busy(const struct pool *p)
+{
+	return p->submitted - p->taken >= 2 * p->nworkers;
+}
+
+/* Stop and join the threads (queued jobs must have been taken), free the rest. */
+void pool_stop(struct pool *p);
+
+#endif
