@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "conn.h"
+#include "notify.h"
 #include "pending.h"
 #include "pool.h"
 #include "spawner.h"
@@ -62,6 +63,7 @@ struct supervisor {
 	struct pending_table	 pend;		/* --proxy-protocol: awaiting headers */
 	struct user		 user;		/* -u, resolved before binding */
 	struct spawner		 sp;
+	struct notify		 nt;		/* the service manager, if one started us */
 	struct pool		 pool;		/* the threads that call posix_spawn() */
 	pid_t			 unknown_pid;	/* an exited child not in the table (serve.c) */
 	uint64_t		 unknown_seq;	/* the last job submitted when it was seen */
@@ -71,7 +73,6 @@ struct supervisor {
 	bool			 polling;	/* listeners are in the epoll set */
 	bool			 paused;	/* out of fds: waiting for pausefd */
 	bool			 pause_logged;	/* one line per burst of EMFILE */
-	bool			 notify;	/* a service manager reads READY=1, STATUS= */
 	bool			 status_armed;	/* a STATUS= update is due within a second */
 	bool			 proxy_armed;	/* proxyfd fires by the oldest deadline */
 	uint64_t		 accepted, refused, failed;

@@ -133,7 +133,7 @@ sockopt_is(int fd, int name, int want)
 static void
 listen_adopt(struct supervisor *sv)
 {
-	int n = notify_listen_fds(), fd, r;
+	int n = notify_listen_fds(&sv->nt), fd, r;
 
 	if (n == -EPROTONOSUPPORT) {
 		log_msg(LOG_WARNING, 0, "ignoring LISTEN_FDS: built without libsystemd");

@@ -290,6 +290,8 @@ main(int argc, char *argv[])
 	}
 	fds_inherited_cloexec();
 	serve_signals(&sv);	/* before any child exists */
+	if (notify_open(&sv.nt) < 0)
+		die(FS_EXIT_FAIL, 0, "cannot take the sockets systemd passed");
 	listen_setup(&sv);
 	user_switch(&sv);	/* after binding: a port < 1024 needs root, serving does not */
 	table_setup(&sv);
@@ -301,5 +303,6 @@ main(int argc, char *argv[])
 	spawn_fini(&sv.sp);
 	conn_fini(&sv.conns);
 	pending_fini(&sv.pend);
+	notify_close(&sv.nt);
 	return FS_EXIT_OK;
 }

@@ -122,7 +122,7 @@ status_text(const struct supervisor *sv, char *dst, size_t size)
 static void
 status_changed(struct supervisor *sv)
 {
-	if (!sv->notify || sv->status_armed)
+	if (!notify_enabled(&sv->nt) || sv->status_armed)
 		return;
 	sv->status_armed = true;
 	serve_timer_arm(sv->statusfd, 1000, false);
@@ -136,7 +136,7 @@ status_tick(struct supervisor *sv)
 	serve_timer_drain(sv->statusfd);
 	sv->status_armed = false;
 	status_text(sv, text, sizeof(text));
-	notify_status(text);
+	notify_status(&sv->nt, text);
 }
 
 /* Out of fds or kernel memory: stop accepting briefly instead of spinning. */
@@ -488,7 +488,7 @@ stop_begin(struct supervisor *sv, int sig)
 	sv->polling = false;
 	sv->phase = PHASE_GRACE;
 	status_text(sv, text, sizeof(text));
-	notify_stopping(text);
+	notify_stopping(&sv->nt, text);
 	log_msg(LOG_NOTICE, 0, "%s: stopped listening; %zu connections have %u s to finish",
 	    strsignal(sig), sv->conns.live, sv->opt->grace_s);
 	if (sv->opt->grace_s == 0)
@@ -564,11 +564,10 @@ serve_setup(struct supervisor *sv)
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->proxyfd, TAG_PROXY);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->pool.donefd, TAG_SPAWNED);
 	serve_listeners_poll(sv);
-	sv->notify = notify_enabled();
 	log_msg(LOG_NOTICE, 0, "running %s for at most %u connections (%u per source)",
 	    sv->sp.path, sv->opt->max_conn, sv->opt->max_per_source);
 	status_text(sv, text, sizeof(text));
-	notify_ready(text);
+	notify_ready(&sv->nt, text);
 }
 
 static void

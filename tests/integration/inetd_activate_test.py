@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """filesvc-inetd under socket activation: systemd-socket-activate (no --inetd)
 passes the listening socket in LISTEN_FDS; READY=1, STATUS= and STOPPING=1
-arrive on a NOTIFY_SOCKET datagram socket the test owns."""
+arrive on a NOTIFY_SOCKET datagram socket the test owns.  libsystemd is
+loaded only then: a standalone filesvc-inetd maps none of it, and one that
+cannot load it refuses LISTEN_FDS with the loader's reason."""
 
 import os
 import signal
@@ -14,6 +16,11 @@ import unittest
 import harness
 import inetd_harness as ih
 from harness import HANDLER, INETD, SOCKET_ACTIVATE, free_port, wait_port
+
+
+def maps_libsystemd(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return "/libsystemd.so" in f.read()
 
 
 def built_with_systemd():
@@ -70,6 +77,7 @@ class Activated(ih.InetdCase):
             self.check_served(c)
         # wait_port's connection and ours: STATUS= follows within a second or so.
         self.message("STATUS=0 connections (at most 100), 2 started")
+        self.assertTrue(maps_libsystemd(self.proc.pid))
         self.proc.send_signal(signal.SIGTERM)
         self.message("STOPPING=1")
         self.assertEqual(self.proc.wait(20), 0)
@@ -88,12 +96,51 @@ class Activated(ih.InetdCase):
         self.proc.send_signal(signal.SIGTERM)
         self.assertEqual(self.proc.wait(20), 0)
 
+    @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
+    @unittest.skipUnless(os.geteuid() == 0 and os.access("/usr/bin/unshare", os.X_OK),
+                         "hiding the library needs root and unshare(1)")
+    def test_libsystemd_missing_listen_fds_is_refused(self):
+        # A mount namespace where libsystemd.so.0 is an empty file: the loader
+        # fails as on a host without it (systemd-socket-activate itself uses
+        # libsystemd-shared, so it still runs).
+        lib = subprocess.run(["/sbin/ldconfig", "-p"], stdout=subprocess.PIPE, check=True,
+                             text=True).stdout
+        path = [l.split(" => ")[1] for l in lib.splitlines()
+                if l.strip().startswith("libsystemd.so.0 (")]
+        if not path:
+            self.skipTest("libsystemd.so.0 not in the loader's cache")
+        self.port = free_port()
+        script = 'mount --bind /dev/null "$1" && shift && exec "$@"'
+        args = ["/usr/bin/unshare", "-m", "sh", "-c", script, "sh", path[0],
+                SOCKET_ACTIVATE, "-l", "127.0.0.1:%d" % self.port,
+                "-E", "NOTIFY_SOCKET=" + self.notify_path, INETD] + ih.ALLOW_ROOT + [
+                "--", "/bin/true"]
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self.log)
+        self.addCleanup(harness.stop, self.proc)
+        wait_port("127.0.0.1", self.port, proc=self.proc)
+        self.assertEqual(self.proc.wait(20), 1)
+        self.assertRegex(self.logs(), r"<3>filesvc-inetd: LISTEN_FDS is set, but "
+                         r"libsystemd\.so\.0 cannot be loaded: .*libsystemd\.so\.0")
+        self.assertIn("cannot take the sockets systemd passed", self.logs())
+
     @unittest.skipIf(built_with_systemd(), "built with libsystemd")
     def test_without_libsystemd_listen_fds_is_refused(self):
         self.start(["/bin/true"])
         self.assertEqual(self.proc.wait(20), 1)
         self.assertIn("ignoring LISTEN_FDS: built without libsystemd", self.logs())
         self.assertIn("no listening sockets", self.logs())
+
+
+class Standalone(ih.InetdCase):
+    def test_maps_no_libsystemd(self):
+        # Started by hand (no LISTEN_FDS, no NOTIFY_SOCKET), it serves without
+        # loading libsystemd and what that links: 1.2 MiB resident.
+        srv = self.inetd()
+        with srv.connect() as c:
+            self.check_served(c)
+        self.assertFalse(maps_libsystemd(srv.pid))
+        self.assertEqual(srv.stop(), 0)
 
 
 if __name__ == "__main__":
