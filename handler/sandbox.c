@@ -115,9 +115,13 @@ static const unsigned allow_list[] = {
 };
 
 #define ALLOW_N		(sizeof(allow_list) / sizeof(allow_list[0]))
+
+/* What a LIST calls once per entry: tested first, see sandbox_filter(). */
+static const unsigned hot_list[] = { __NR_getdents64, __NR_newfstatat };
+#define HOT_N		(sizeof(hot_list) / sizeof(hot_list[0]))
 #define LEAF_MAX	4
 /* A bound on the tree's size: each number costs at most two instructions, each leaf two more. */
-#define PROG_MAX	(5 + 4 * ALLOW_N + 4)
+#define PROG_MAX	(5 + 2 * HOT_N + 4 * ALLOW_N + 4)
 
 /*
  * Emit a search tree over the sorted numbers nr[0..n) into out (NULL: only
@@ -170,22 +174,12 @@ size_t
 sandbox_filter(struct sock_filter *prog, size_t max)
 {
 	unsigned nr[ALLOW_N];
-	size_t n = 0;
+	size_t n = 0, i;
 
 	if (max < PROG_MAX)
 		return 0;
 	memcpy(nr, allow_list, sizeof(nr));
 	sort_numbers(nr, ALLOW_N);
-	/*
-	 * When a filter is loaded, the kernel emulates it once per system call
-	 * number and architecture (about 900 runs) to cache the calls it always
-	 * allows; for this tree that took 17 of the 47 us the load cost, per
-	 * connection.  The emulator gives up at the first instruction it does
-	 * not model, and TAX (X = A, unused here) is one: the cache stays
-	 * empty, and each of the handler's few dozen later calls runs the
-	 * JIT-compiled filter instead, a few nanoseconds each.
-	 */
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
 	/* A foreign architecture's numbers mean other calls: kill, do not guess. */
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, arch));
@@ -193,6 +187,22 @@ sandbox_filter(struct sock_filter *prog, size_t max)
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, nr));
+	/*
+	 * When a filter is loaded, the kernel emulates it once per system call
+	 * number and architecture (about 900 runs) to cache the calls it always
+	 * allows, so that they skip the filter; through the whole tree that
+	 * took 17 of the 47 us the load cost, per connection.  The emulator
+	 * gives up at the first instruction it does not model, and TAX (X = A,
+	 * unused here) is one.  So only the calls a LIST makes per entry are
+	 * tested before it, and cached (a 100,000-entry LIST makes 200,000;
+	 * uncached they cost it 3 %); every other call runs the JIT-compiled
+	 * filter, a few nanoseconds each, and loading costs 28 us, not 47.
+	 */
+	for (i = 0; i < HOT_N; i++) {
+		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hot_list[i], 0, 1);
+		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+	prog[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
 	return n + tree_emit(nr, ALLOW_N, prog + n);
 }
 
