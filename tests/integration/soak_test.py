@@ -200,7 +200,10 @@ class Soak(ih.InetdCase):
             self.fail("\n".join(errors + ["supervisor and handler warnings:"] + warnings[:50]))
         self.assertGreater(reqs, CLIENTS)
         self.assertLessEqual(max(s[1] for s in last), max(s[1] for s in first) + RSS_SLACK_KB)
-        self.assertLessEqual(max(s[2] for s in last), max(s[2] for s in first))
+        # Descriptors: the fixed set, plus at most two queued connections per
+        # spawner thread (pool_busy()), at any moment; a leak would pass that.
+        spawners = len(os.listdir("/proc/%d/task" % srv.pid)) - 1
+        self.assertLessEqual(max(s[2] for s in samples), len(start_fds) + 2 * spawners)
 
         ih.wait_until(lambda: ih.children(srv.pid) == [], 30, "every handler to be reaped")
         self.assertEqual(ih.fds(srv.pid), start_fds)
