@@ -74,13 +74,6 @@ void pool_submit(struct pool *p, uint32_t idx);
  */
 size_t pool_take(struct pool *p, uint32_t *idx, size_t max);
 
-/* Whether every job submitted so far has been taken back. */
-static inline bool
-pool_idle(const struct pool *p)
-{
-	return p->taken == p->submitted;
-}
-
 /*
  * Whether enough jobs are out to keep every worker busy: two each, one
  * spawning and one waiting.  More would only move connections from the

@@ -382,7 +382,7 @@ reap(struct supervisor *sv)
 	serve_listeners_poll(sv);
 }
 
-/* A child that starts after the grace time gets what the others got. */
+/* Signal a child's process group, or the child alone if it has left it. */
 static void
 kill_one(pid_t pid, int sig)
 {
