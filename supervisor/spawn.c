@@ -161,25 +161,25 @@ path_resolve(struct spawner *sp, const char *prog)
 
 /*
  * The child starts with an empty signal mask (ours blocks the signals the
- * signalfd reads), default dispositions for whatever we ignore (SIGPIPE,
- * and anything ignored when we were started, e.g. by nohup), and in a
- * process group of its own, so a terminal's ^C reaches only us and the
- * grace time (-t) still applies.
+ * signalfd reads), every signal at its default disposition (so nothing we
+ * ignore, SIGPIPE or what nohup ignored for us, reaches the handler), and
+ * in a process group of its own, so a terminal's ^C reaches only us and
+ * the grace time (-t) still applies.
+ *
+ * Why all signals, not only the ones we ignore: the child of glibc's
+ * posix_spawn() visits every signal.  One in the default set costs one
+ * sigaction(); any other costs two (ask, then reset), since the child
+ * runs with all signals blocked.  The full set halves that: 64 calls
+ * instead of 120, about 14 us less per connection here.
  */
 static int
 attr_init(posix_spawnattr_t *attr)
 {
-	sigset_t none, dflt;
-	int sig, r;
+	sigset_t none, all;
+	int r;
 
 	sigemptyset(&none);
-	sigemptyset(&dflt);
-	for (sig = 1; sig < NSIG; sig++) {
-		struct sigaction sa;
-
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-			(void)sigaddset(&dflt, sig);	/* only fails for invalid numbers */
-	}
+	sigfillset(&all);
 	if ((r = posix_spawnattr_init(attr)) != 0)
 		return -r;
 	r = posix_spawnattr_setflags(attr,
@@ -187,7 +187,7 @@ attr_init(posix_spawnattr_t *attr)
 	if (r == 0)
 		r = posix_spawnattr_setsigmask(attr, &none);
 	if (r == 0)
-		r = posix_spawnattr_setsigdefault(attr, &dflt);
+		r = posix_spawnattr_setsigdefault(attr, &all);
 	if (r == 0)
 		r = posix_spawnattr_setpgroup(attr, 0);
 	if (r != 0)
