@@ -21,7 +21,7 @@
 #include "path.h"
 
 struct entry {
-	uint64_t	key;	/* the name's first 8 bytes, big-endian: most comparisons end here */
+	uint64_t	key;	/* 8 name bytes past the common prefix, big-endian: see dirlist_sort() */
 	size_t		name;	/* offset in the name arena */
 	uint64_t	size;
 	int64_t		mtime;
@@ -52,6 +52,7 @@ grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* The first 8 bytes of name (zeros past its end) as one number, for the sort. */
 static uint64_t
 name_key(const char *name)
 {
@@ -142,7 +143,10 @@ dirlist_read(struct session *s, int dirfd, struct target *t, struct dirlist *d)
 	return got < 0 ? -errno : 0;
 }
 
-/* Bytewise by raw name, as the protocol orders them (strcmp compares unsigned chars). */
+/*
+ * Bytewise by raw name, as the protocol orders them (strcmp compares
+ * unsigned chars).  names points past the prefix all names share.
+ */
 static bool
 entry_before(const struct entry *x, const struct entry *y, const char *names)
 {
@@ -154,36 +158,64 @@ entry_before(const struct entry *x, const struct entry *y, const char *names)
 /*
  * A merge sort of our own rather than libc's qsort: glibc's asks
  * sysinfo() how much memory there is (the sandbox forbids that), and
- * musl's is slow on many names.  tmp holds n entries.
+ * musl's is slow on many names.  Sorts src[0..n) into dst, which starts
+ * as a copy of it; each level merges from one array into the other, so
+ * nothing is copied back.
  */
 static void
-entries_sort(struct entry *e, struct entry *tmp, size_t n, const char *names)
+entries_sort(struct entry *src, struct entry *dst, size_t n, const char *names)
 {
 	size_t mid = n / 2, i = 0, j = mid, k = 0;
 
 	if (n < 2)
 		return;
-	entries_sort(e, tmp, mid, names);
-	entries_sort(e + mid, tmp, n - mid, names);
+	entries_sort(dst, src, mid, names);		/* each half sorted, into src */
+	entries_sort(dst + mid, src + mid, n - mid, names);
 	while (i < mid && j < n)
-		tmp[k++] = entry_before(&e[j], &e[i], names) ? e[j++] : e[i++];
+		dst[k++] = entry_before(&src[j], &src[i], names) ? src[j++] : src[i++];
 	while (i < mid)
-		tmp[k++] = e[i++];
+		dst[k++] = src[i++];
 	while (j < n)
-		tmp[k++] = e[j++];
-	memcpy(e, tmp, n * sizeof(*e));
+		dst[k++] = src[j++];
 }
 
+/* How many leading bytes every name shares (at most the shortest one's length). */
+static size_t
+common_prefix(const struct dirlist *d)
+{
+	const char *first = d->names + d->e[0].name;
+	size_t len = strlen(first), i, k;
+
+	for (i = 1; i < d->n && len > 0; i++) {
+		const char *name = d->names + d->e[i].name;
+
+		for (k = 0; k < len && name[k] == first[k]; k++)
+			;
+		len = k;
+	}
+	return len;
+}
+
+/*
+ * Names in one directory often share a prefix (file000001, file000002...),
+ * and a key made of the first 8 bytes then ties on most comparisons, each
+ * a strcmp.  Keyed past the shared prefix, the keys mostly differ.
+ */
 static int
 dirlist_sort(struct dirlist *d)
 {
 	struct entry *tmp;
+	size_t skip, i;
 
 	if (d->n < 2)
 		return 0;
 	if ((tmp = malloc(d->n * sizeof(*tmp))) == NULL)
 		return -ENOMEM;
-	entries_sort(d->e, tmp, d->n, d->names);
+	if ((skip = common_prefix(d)) > 0)
+		for (i = 0; i < d->n; i++)
+			d->e[i].key = name_key(d->names + d->e[i].name + skip);
+	memcpy(tmp, d->e, d->n * sizeof(*tmp));
+	entries_sort(tmp, d->e, d->n, d->names + skip);
 	free(tmp);
 	return 0;
 }

@@ -108,6 +108,27 @@ class ListTest(PipeCase):
                for l in a.body.split(b"\n")[:-1]]
         self.assertEqual(got, sorted(names))
 
+    def test_shared_prefix_sorted_bytewise(self):
+        # All names share a prefix longer than the sort's 8-byte key (the handler keys
+        # past it); one name is the prefix itself, the rest differ anywhere after it.
+        big = os.path.join(self.root, "shared")
+        os.mkdir(big)
+        prefix = b"a-shared-prefix-longer-than-eight-"
+        alphabet = b"0aZ \x7f\x80\xe9\xff"
+        names = {prefix}
+        for i in range(2000):
+            tail, k = b"", i
+            while k:
+                tail, k = tail + alphabet[k % len(alphabet):][:1], k // len(alphabet)
+            names.add(prefix + tail + b"0" * (i % 13))
+        for n in names:
+            open(os.path.join(big.encode(), n), "wb").close()
+        a = self.one(b"LIST shared")
+        self.assertTrue(a.ok, a.header)
+        got = [urllib.parse.unquote_to_bytes(l.split(b" ")[3].decode())
+               for l in a.body.split(b"\n")[:-1]]
+        self.assertEqual(got, sorted(names))
+
     def test_list_of_file_is_400(self):
         self.assertEqual(self.one(b"LIST a.txt").code, 400)
 
