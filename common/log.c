@@ -1,6 +1,7 @@
 /*
- * Logging: one atomic line per event on stderr.  The program name is the
- * only global state in filesvc, set once before anything else runs.
+ * Logging: one atomic line per event on stderr, or to syslog when stderr
+ * cannot take it.  The program name and where lines go are the only
+ * global state in filesvc, set once before anything else runs.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "fs-limits.h"
@@ -16,6 +19,8 @@
 static const char *prog = "filesvc";
 static int max_level = LOG_DEBUG;
 static bool prefix = true;
+static int logfd = STDERR_FILENO;	/* -1: lines go nowhere */
+static long syslog_pid;			/* > 0: logfd is syslog's socket */
 
 void
 log_init(const char *name)
@@ -35,37 +40,61 @@ log_set_level(int max_prio)
 	max_level = max_prio;
 }
 
+int
+log_to_syslog(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd, e;
+
+	logfd = -1;	/* from now on never stderr, even when syslog is not there */
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		e = errno;
+		(void)close(fd);
+		return -e;
+	}
+	logfd = fd;
+	syslog_pid = (long)getpid();
+	return 0;
+}
+
+/* One line: "<prio>prog: msg[: cause]\n" for stderr, what syslog(3) sends for syslog. */
+static int
+line_format(char *line, size_t size, int prio, const char *msg, int err)
+{
+	const char *sep = err != 0 ? ": " : "", *cause = err != 0 ? strerror(err) : "";
+
+	if (syslog_pid > 0)
+		return snprintf(line, size, "<%d>%s[%ld]: %s%s%s", LOG_DAEMON | prio, prog,
+		    syslog_pid, msg, sep, cause);
+	if (prefix)
+		return snprintf(line, size, "<%d>%s: %s%s%s\n", prio, prog, msg, sep, cause);
+	return snprintf(line, size, "%s: %s%s%s\n", prog, msg, sep, cause);
+}
+
 static void __attribute__((format(printf, 3, 0)))
 vlog_msg(int prio, int err, const char *fmt, va_list ap)
 {
 	char msg[FS_LOG_LINE_MAX], line[FS_LOG_LINE_MAX];
 	int n;
 
-	if (prio > max_level)
+	if (prio > max_level || logfd < 0)
 		return;
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);	/* a cut log line is acceptable */
-	if (err != 0)
-		n = snprintf(line, sizeof(line), "<%d>%s: %s: %s\n", prio, prog, msg,
-		    strerror(err));
-	else
-		n = snprintf(line, sizeof(line), "<%d>%s: %s\n", prio, prog, msg);
-	if (!prefix && n > 0) {
-		/* Drop "<N>": the digits are one character, the brackets two. */
-		memmove(line, line + 3, (size_t)n - 2);
-		n -= 3;
-	}
-	if (n < 0)
+	if ((n = line_format(line, sizeof(line), prio, msg, err)) < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {
 		n = (int)sizeof(line) - 1;
-		line[n - 1] = '\n';
+		if (syslog_pid == 0)
+			line[n - 1] = '\n';
 	}
 	/*
 	 * One write(2) per line, so lines from many handlers sharing one
 	 * journal stream never interleave.  Nothing useful can be done if
 	 * stderr itself fails.
 	 */
-	(void)!write(STDERR_FILENO, line, (size_t)n);
+	(void)!write(logfd, line, (size_t)n);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * The one reporting path of every filesvc program: a single line
  * "<prio>prog: message[: cause]\n" on fd 2, written with one write(2),
- * which journald, s6-log and a terminal all read correctly.
+ * which journald, s6-log and a terminal all read correctly; or, when
+ * fd 2 is the client's connection, one datagram to syslog.
  */
 #ifndef FS_LOG_H
 #define FS_LOG_H
@@ -19,6 +20,14 @@ void log_init(const char *prog);
  * talking to a person turns it off.
  */
 void log_set_prefix(bool on);
+
+/*
+ * Send every later line to syslog (/dev/log, facility daemon) instead of
+ * stderr: for a program whose stderr is its client's connection.  When
+ * syslog cannot be reached, returns -errno and lines go nowhere, still
+ * never to stderr.
+ */
+int log_to_syslog(void);
 
 /* Lower than this priority (a larger number) is not written: -q, -v. */
 void log_set_level(int max_prio);

@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "fs-limits.h"
@@ -116,6 +119,24 @@ options_parse(int argc, char *argv[], struct options *opt)
 	return r;
 }
 
+/*
+ * xinetd (and inetd's "nowait" services in general) hand the connection
+ * over on fd 2 as well: a log line written there would land in the
+ * answers.  A terminal on all three is left alone: a person reads it.
+ */
+static bool
+stderr_is_the_connection(void)
+{
+	struct stat err, in, out;
+
+	if (fstat(STDERR_FILENO, &err) == -1 || !S_ISSOCK(err.st_mode))
+		return false;
+	return (fstat(STDIN_FILENO, &in) == 0 && in.st_dev == err.st_dev &&
+	    in.st_ino == err.st_ino) ||
+	    (fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == err.st_dev &&
+	    out.st_ino == err.st_ino);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -124,10 +145,13 @@ main(int argc, char *argv[])
 	int r;
 
 	log_init("filesvc-handler");
-	if ((r = options_parse(argc, argv, &opt)) != 0)
-		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;
 	if ((r = io_fds_ensure_open()) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot set up standard descriptors");
+	/* Before any line, and before the sandbox forbids making the socket. */
+	if (stderr_is_the_connection())
+		(void)log_to_syslog();
+	if ((r = options_parse(argc, argv, &opt)) != 0)
+		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)	/* a vanished client is EPIPE, not death */
 		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
 	if ((r = session_open(&s, &opt)) < 0)
