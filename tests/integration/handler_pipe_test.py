@@ -92,27 +92,29 @@ class ListTest(PipeCase):
         a = self.one(b"LIST emptydir")
         self.assertEqual(a.header, b"OK 0 entries=0")
 
-    def test_many_entries_sorted_bytewise(self):
-        # Enough names to reach every sorting path, with shared 8-byte prefixes and bytes
-        # above 0x7f, which sort after ASCII when compared as unsigned.
-        big = os.path.join(self.root, "many")
-        os.mkdir(big)
-        names = set()
-        for i in range(3000):
-            n = (b"prefix-%05d" % ((i * 7919) % 3000)) if i % 3 else (b"\xe9t\xe9-%d" % i)
-            names.add(n)
-            open(os.path.join(big.encode(), n), "wb").close()
-        a = self.one(b"LIST many")
+    def assert_listed_sorted(self, dirname, names):
+        """Make dirname holding empty files named names; LIST must give them bytewise sorted."""
+        d = os.path.join(self.root.encode(), dirname)
+        os.mkdir(d)
+        for n in names:
+            open(os.path.join(d, n), "wb").close()
+        a = self.one(b"LIST " + dirname)
         self.assertTrue(a.ok, a.header)
         got = [urllib.parse.unquote_to_bytes(l.split(b" ")[3].decode())
                for l in a.body.split(b"\n")[:-1]]
         self.assertEqual(got, sorted(names))
 
+    def test_many_entries_sorted_bytewise(self):
+        # Enough names to reach every sorting path, with shared 8-byte prefixes and bytes
+        # above 0x7f, which sort after ASCII when compared as unsigned.
+        names = set()
+        for i in range(3000):
+            names.add((b"prefix-%05d" % ((i * 7919) % 3000)) if i % 3 else (b"\xe9t\xe9-%d" % i))
+        self.assert_listed_sorted(b"many", names)
+
     def test_shared_prefix_sorted_bytewise(self):
         # All names share a prefix longer than the sort's 8-byte key (the handler keys
         # past it); one name is the prefix itself, the rest differ anywhere after it.
-        big = os.path.join(self.root, "shared")
-        os.mkdir(big)
         prefix = b"a-shared-prefix-longer-than-eight-"
         alphabet = b"0aZ \x7f\x80\xe9\xff"
         names = {prefix}
@@ -121,13 +123,7 @@ class ListTest(PipeCase):
             while k:
                 tail, k = tail + alphabet[k % len(alphabet):][:1], k // len(alphabet)
             names.add(prefix + tail + b"0" * (i % 13))
-        for n in names:
-            open(os.path.join(big.encode(), n), "wb").close()
-        a = self.one(b"LIST shared")
-        self.assertTrue(a.ok, a.header)
-        got = [urllib.parse.unquote_to_bytes(l.split(b" ")[3].decode())
-               for l in a.body.split(b"\n")[:-1]]
-        self.assertEqual(got, sorted(names))
+        self.assert_listed_sorted(b"shared", names)
 
     def test_list_of_file_is_400(self):
         self.assertEqual(self.one(b"LIST a.txt").code, 400)
