@@ -7,19 +7,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/landlock.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "sandbox.h"
+#include "sysfilter.h"
 
 /* Access rights newer than Debian 12's kernel headers (ABI 3 and 5). */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
@@ -46,6 +42,7 @@ landlock_handled(long abi)
 	return all;
 }
 
+/* 1 when the restriction holds, 0 when the kernel has no Landlock, or -errno. */
 static int
 landlock_enter(int rootfd)
 {
@@ -78,111 +75,17 @@ landlock_enter(int rootfd)
 	if (r == 0 && syscall(SYS_landlock_restrict_self, fd, 0) == -1)
 		r = -errno;
 	(void)close(fd);	/* the restriction holds without the ruleset fd */
-	return r;
-}
-
-#if defined(__x86_64__)
-#define FS_AUDIT_ARCH	AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define FS_AUDIT_ARCH	AUDIT_ARCH_AARCH64
-#endif
-
-/*
- * What serving needs: I/O on the connection and on files beneath the
- * root, memory for malloc, time, and a way to die (abort raises a
- * signal).  Nothing that creates a socket, execs, forks or writes a file.
- */
-static const unsigned allow_list[] = {
-	__NR_read, __NR_write, __NR_pread64, __NR_sendfile, __NR_close, __NR_fstat,
-	__NR_newfstatat, __NR_statx, __NR_getdents64, __NR_openat, __NR_openat2,
-	__NR_readlinkat, __NR_ppoll, __NR_shutdown, __NR_brk, __NR_mmap, __NR_munmap,
-	__NR_mremap, __NR_madvise, __NR_clock_gettime, __NR_rt_sigreturn, __NR_rt_sigprocmask,
-	__NR_gettid, __NR_getpid, __NR_tgkill, __NR_restart_syscall, __NR_exit, __NR_exit_group,
-	__NR_getrandom,		/* glibc's malloc seeds itself on first use */
-#ifdef __NR_poll
-	__NR_poll,
-#endif
-#ifdef FS_SANITIZED
-	/* The sanitizers' runtime: reports, and LeakSanitizer's stop-the-world at exit. */
-	__NR_sigaltstack, __NR_mprotect, __NR_futex, __NR_clone, __NR_ptrace, __NR_wait4,
-	__NR_prctl, __NR_sched_yield, __NR_rt_sigaction, __NR_prlimit64, __NR_getppid,
-	__NR_sched_getaffinity, __NR_readlink, __NR_open, __NR_lseek, __NR_kill,
-	__NR_clock_nanosleep, __NR_nanosleep,
-#ifdef __NR_getdents
-	__NR_getdents,
-#endif
-#endif
-};
-
-#define ALLOW_N		(sizeof(allow_list) / sizeof(allow_list[0]))
-
-/* What a LIST calls once per entry: tested first, see sandbox_filter(). */
-static const unsigned hot_list[] = { __NR_getdents64, __NR_newfstatat };
-#define HOT_N		(sizeof(hot_list) / sizeof(hot_list[0]))
-#define PROG_MAX	(5 + 2 * HOT_N + ALLOW_N + 2)
-
-size_t
-sandbox_filter(struct sock_filter *prog, size_t max)
-{
-	size_t n = 0, i;
-
-	if (max < PROG_MAX || ALLOW_N > 255)	/* a jump spans at most 255 */
-		return 0;
-	/* A foreign architecture's numbers mean other calls: kill, do not guess. */
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, arch));
-	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FS_AUDIT_ARCH, 1, 0);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, nr));
-	/*
-	 * When a filter is loaded, the kernel emulates it once per system call
-	 * number and architecture (about 900 runs) to cache the calls it always
-	 * allows, so that they skip the filter.  The emulator gives up at the
-	 * first instruction it does not model, and TAX (X = A, unused here) is
-	 * one.  So only the calls a LIST makes per entry are tested before it,
-	 * and cached (a 100,000-entry LIST makes 200,000; uncached they cost it
-	 * 3 %).  Past the TAX the emulator never looks, so the rest is a plain
-	 * list in allow_list's order: the JIT compiles it faster than a search
-	 * tree (loading fell from 34 to 30 us here), and a call walks at most
-	 * ALLOW_N compiled comparisons, a few nanoseconds.
-	 */
-	for (i = 0; i < HOT_N; i++) {
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hot_list[i], 0, 1);
-		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	}
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
-	for (i = 0; i < ALLOW_N; i++)
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, allow_list[i],
-		    (unsigned char)(ALLOW_N - i), 0);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	return n;
-}
-
-bool
-sandbox_allows(unsigned nr)
-{
-	size_t i;
-
-	for (i = 0; i < ALLOW_N; i++)
-		if (allow_list[i] == nr)
-			return true;
-	return false;
+	return r == 0 ? 1 : r;
 }
 
 static int
 seccomp_enter(void)
 {
-	struct sock_filter prog[PROG_MAX];
-	struct sock_fprog fprog = { .filter = prog };
+	int r;
 
-	fprog.len = (unsigned short)sandbox_filter(prog, PROG_MAX);
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL)
-		return -errno;
-	log_msg(LOG_WARNING, errno, "seccomp unavailable, serving without it");
+	if ((r = sysfilter_load(FS_FILTER_SERVE)) == 0 || (r != -ENOSYS && r != -EINVAL))
+		return r;
+	log_msg(LOG_WARNING, -r, "seccomp unavailable, serving without it");
 	return 0;
 }
 
@@ -196,5 +99,13 @@ sandbox_enter(int rootfd)
 		return -errno;
 	if ((r = landlock_enter(rootfd)) < 0)
 		return r;
+	/*
+	 * Started by filesvc-inetd --handler-seccomp, we already run under
+	 * our filter, widened by what starting us took (exec among it): with
+	 * Landlock denying exec, loading the narrow one too would only cost
+	 * this connection its price.  Without Landlock we load it.
+	 */
+	if (r == 1 && sysfilter_inherited())
+		return 0;
 	return seccomp_enter();
 }

@@ -6,10 +6,6 @@
 #ifndef FS_SANDBOX_H
 #define FS_SANDBOX_H
 
-#include <linux/filter.h>
-#include <stdbool.h>
-#include <stddef.h>
-
 /*
  * Confine this process to reading beneath rootfd and to the handler's
  * system calls; any other system call kills it (SIGSYS).  Each layer
@@ -18,14 +14,5 @@
  * be applied (the caller must not serve then).
  */
 int sandbox_enter(int rootfd);
-
-/*
- * The seccomp program sandbox_enter() loads, written into prog (max
- * instructions; 256 always suffice); returns its length, 0 if it does
- * not fit.  And whether the allow-list names a system call.  Both for
- * tests, which run the program over every number.
- */
-size_t sandbox_filter(struct sock_filter *prog, size_t max);
-bool sandbox_allows(unsigned nr);
 
 #endif

@@ -41,6 +41,7 @@ struct options {
 	bool		 reuseport;
 	bool		 proxy;			/* --proxy-protocol */
 	bool		 allow_root;		/* --allow-root */
+	bool		 handler_seccomp;	/* --handler-seccomp */
 	const char	*user;			/* -u USER[:GROUP], or NULL */
 	int		 log_level;		/* -q, -v */
 	char *const	*argv;			/* PROGRAM ARG... */

@@ -27,7 +27,7 @@
 static const char usage[] =
     "Usage: filesvc-inetd [-qv] [-l ADDRESS]... [-c N] [-C N] [-b N] [-t SECONDS]\n"
     "                     [-u USER[:GROUP]] [--allow-root] [--proxy-protocol]\n"
-    "                     [--reuseport] [--] PROGRAM [ARG]...\n"
+    "                     [--reuseport] [--handler-seccomp] [--] PROGRAM [ARG]...\n"
     "Run PROGRAM once per TCP connection, with the connection on its stdin and stdout.\n"
     "\n"
     "  -l, --listen ADDRESS     listen on HOST:PORT, [IPV6]:PORT, or *:PORT (every\n"
@@ -50,6 +50,9 @@ static const char usage[] =
     "                           counts for -C and is logged; no valid header within\n"
     "                           5 s: closed (a LOCAL header keeps the real peer)\n"
     "      --reuseport          set SO_REUSEPORT, so several supervisors share a port\n"
+    "      --handler-seccomp    start PROGRAM under filesvc-handler's seccomp filter\n"
+    "                           (loaded once per spawner thread, not once per\n"
+    "                           connection); PROGRAM must be filesvc-handler\n"
     "  -q, --quiet              log only problems\n"
     "  -v, --verbose            also log one line per connection (peer, pid, exit, time)\n"
     "  -h, --help               show this help and exit\n"
@@ -63,7 +66,7 @@ static const char usage[] =
     "1 on a server-side failure (e.g. a port in use), 2 on bad usage.\n"
     "Example: filesvc-inetd -l '*:7070' -c 256 -C 16 -- filesvc-handler --root /srv/filesvc\n";
 
-enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY };
+enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY, OPT_HANDLER_SECCOMP };
 
 /* A numeric option through parse_u64_range(), or a specific complaint. */
 static bool
@@ -127,6 +130,9 @@ option_one(struct options *opt, int c, const char *arg, bool *per_source_set)
 	case OPT_REUSEPORT:
 		opt->reuseport = true;
 		return true;
+	case OPT_HANDLER_SECCOMP:
+		opt->handler_seccomp = true;
+		return true;
 	case 'q':
 		opt->log_level = LOG_WARNING;
 		return true;
@@ -152,6 +158,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
 		{ "proxy-protocol", no_argument, NULL, OPT_PROXY },
 		{ "reuseport", no_argument, NULL, OPT_REUSEPORT },
+		{ "handler-seccomp", no_argument, NULL, OPT_HANDLER_SECCOMP },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -266,7 +273,12 @@ table_setup(struct supervisor *sv)
 	if ((r = spawn_init(&sv->sp, sv->opt->argv)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot run %s", sv->opt->argv[0]);
 	/* After serve_signals(): the threads inherit its blocked signals. */
-	if ((r = pool_start(&sv->pool, &sv->sp, sv->opt->max_conn, pool_default_workers())) < 0)
+	r = pool_start(&sv->pool, &sv->sp, sv->opt->max_conn, pool_default_workers(),
+	    sv->opt->handler_seccomp);
+	if (r == -EPROTO)
+		die(FS_EXIT_FAIL, -sv->pool.filter_err,
+		    "cannot load filesvc-handler's seccomp filter (--handler-seccomp)");
+	if (r < 0)
 		die(FS_EXIT_FAIL, -r, "cannot start the spawner threads");
 }
 

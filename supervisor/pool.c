@@ -10,9 +10,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "pool.h"
+#include "sysfilter.h"
 
 /* Each thread's own stack: posix_spawn() gives the child a separate one. */
 #define POOL_STACK	(256 * 1024)
@@ -62,6 +64,29 @@ job_done(struct pool *p, uint32_t idx)
 	(void)!write(p->donefd, &one, sizeof(one));
 }
 
+/*
+ * The filter is the thread's own (no TSYNC: the event loop keeps its
+ * calls), and so is no_new_privs, which loading it requires.  Every
+ * child this thread starts inherits both, through execve() too.
+ */
+static bool
+worker_filter(struct pool *p)
+{
+	int r = 0;
+
+	if (p->filter && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		r = -errno;
+	if (p->filter && r == 0)
+		r = sysfilter_load(FS_FILTER_SPAWN);
+	(void)pthread_mutex_lock(&p->lock);
+	p->started++;
+	if (r < 0 && p->filter_err == 0)
+		p->filter_err = r;
+	(void)pthread_cond_signal(&p->ready);
+	(void)pthread_mutex_unlock(&p->lock);
+	return r == 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -69,6 +94,8 @@ worker_main(void *arg)
 	struct pool *p = w->pool;
 	uint32_t idx;
 
+	if (!worker_filter(p))
+		return NULL;	/* never spawn unfiltered what was asked filtered */
 	while (next_job(p, &idx)) {
 		struct pool_job *j = &p->job[idx];
 
@@ -154,23 +181,50 @@ workers_create(struct pool *p, size_t nworkers)
 	return -r;
 }
 
+/* The lock and both conditions, all or none; 0 or -errno. */
+static int
+sync_init(struct pool *p)
+{
+	int r;
+
+	if ((r = pthread_mutex_init(&p->lock, NULL)) != 0)
+		return -r;
+	if ((r = pthread_cond_init(&p->wake, NULL)) == 0) {
+		if ((r = pthread_cond_init(&p->ready, NULL)) == 0)
+			return 0;
+		(void)pthread_cond_destroy(&p->wake);
+	}
+	(void)pthread_mutex_destroy(&p->lock);
+	return -r;
+}
+
+/* Until every thread has loaded its filter (or not); 0 or -EPROTO. */
+static int
+workers_wait_started(struct pool *p)
+{
+	int r;
+
+	(void)pthread_mutex_lock(&p->lock);
+	while (p->started < p->nworkers)
+		(void)pthread_cond_wait(&p->ready, &p->lock);
+	r = p->filter_err < 0 ? -EPROTO : 0;
+	(void)pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
 int
-pool_start(struct pool *p, const struct spawner *sp, size_t max, size_t nworkers)
+pool_start(struct pool *p, const struct spawner *sp, size_t max, size_t nworkers, bool filter)
 {
 	int r;
 
 	if (nworkers == 0 || nworkers > POOL_WORKERS_MAX)
 		return -EINVAL;
-	if ((r = pool_alloc(p, sp, max)) < 0 || (r = -pthread_mutex_init(&p->lock, NULL)) < 0) {
+	if ((r = pool_alloc(p, sp, max)) < 0 || (r = sync_init(p)) < 0) {
 		pool_free(p);
 		return r;
 	}
-	if ((r = -pthread_cond_init(&p->wake, NULL)) < 0) {
-		(void)pthread_mutex_destroy(&p->lock);
-		pool_free(p);
-		return r;
-	}
-	if ((r = workers_create(p, nworkers)) < 0) {
+	p->filter = filter;
+	if ((r = workers_create(p, nworkers)) < 0 || (r = workers_wait_started(p)) < 0) {
 		pool_stop(p);
 		return r;
 	}
@@ -215,6 +269,7 @@ pool_stop(struct pool *p)
 	for (i = 0; i < p->nworkers; i++)
 		(void)pthread_join(p->worker[i].tid, NULL);
 	(void)pthread_cond_destroy(&p->wake);
+	(void)pthread_cond_destroy(&p->ready);
 	(void)pthread_mutex_destroy(&p->lock);
 	pool_free(p);
 }

@@ -52,15 +52,23 @@ struct pool {
 	int			 donefd;	/* eventfd: readable once a job is done */
 	struct pool_worker	 worker[POOL_WORKERS_MAX];
 	size_t			 nworkers;
+	bool			 filter;	/* load FS_FILTER_SPAWN in each thread */
+	size_t			 started;	/* under lock: threads past that */
+	int			 filter_err;	/* under lock: the first failure, -errno */
+	pthread_cond_t		 ready;		/* started grew */
 	uint64_t		 submitted, taken;	/* the event loop's own counts */
 };
 
 /*
  * Start nworkers (1-POOL_WORKERS_MAX) threads spawning sp's program, for
- * jobs 0..max-1.  Call with every signal the event loop reads blocked:
- * the threads inherit the mask.  Returns 0 or -errno.
+ * jobs 0..max-1; with filter, each first loads filesvc-handler's seccomp
+ * filter (FS_FILTER_SPAWN), which its children inherit.  Call with every
+ * signal the event loop reads blocked: the threads inherit the mask.
+ * Returns 0, -EPROTO when a thread could not load the filter (filter_err
+ * says why), or -errno.
  */
-int pool_start(struct pool *p, const struct spawner *sp, size_t max, size_t nworkers);
+int pool_start(struct pool *p, const struct spawner *sp, size_t max, size_t nworkers,
+    bool filter);
 
 /* How many workers suit this machine: one per CPU we may run on, at least 2. */
 size_t pool_default_workers(void);

@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
+#include <spawn.h>
+#include <sys/prctl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "sysfilter.h"
 #include "unit.h"
 
 static char root[PATH_MAX];
@@ -132,7 +137,7 @@ END_TEST
 
 /* A classic-BPF interpreter for the few instructions the filter uses. */
 static uint32_t
-bpf_run(const struct sock_filter *p, size_t len, uint32_t arch, uint32_t nr)
+bpf_run(const struct sock_filter *p, size_t len, const struct seccomp_data *d)
 {
 	uint32_t a = 0;
 	size_t pc = 0;
@@ -142,7 +147,8 @@ bpf_run(const struct sock_filter *p, size_t len, uint32_t arch, uint32_t nr)
 
 		switch (f->code) {
 		case BPF_LD | BPF_W | BPF_ABS:
-			a = f->k == offsetof(struct seccomp_data, arch) ? arch : nr;
+			ck_assert_uint_le(f->k + 4, sizeof(*d));
+			memcpy(&a, (const char *)d + f->k, 4);
 			break;
 		case BPF_JMP | BPF_JEQ | BPF_K:
 			pc += a == f->k ? f->jt : f->jf;
@@ -159,31 +165,152 @@ bpf_run(const struct sock_filter *p, size_t len, uint32_t arch, uint32_t nr)
 	return 0;
 }
 
-/* The filter allows exactly the allow-list, for every number, and nothing on another arch. */
-START_TEST(filter_is_the_allow_list)
+static uint32_t
+run_call(enum fs_filter scope, uint32_t nr, uint64_t a0, uint64_t a1)
 {
 	struct sock_filter prog[256];
-	size_t len = sandbox_filter(prog, 256);
-	uint32_t arch, nr, allowed = 0;
-	size_t first_jeq = 0;
+	size_t len = sysfilter_build(scope, prog, 256);
+	struct seccomp_data d = { .nr = (int)nr, .args = { a0, a1 } };
 
 	ck_assert_uint_gt(len, 5);
 	/* The first comparison is the architecture's. */
-	while (first_jeq < len && prog[first_jeq].code != (BPF_JMP | BPF_JEQ | BPF_K))
-		first_jeq++;
-	ck_assert_uint_lt(first_jeq, len);
-	arch = prog[first_jeq].k;
-	for (nr = 0; nr < 1024; nr++) {
-		uint32_t ret = bpf_run(prog, len, arch, nr);
+	for (size_t i = 0; i < len; i++)
+		if (prog[i].code == (BPF_JMP | BPF_JEQ | BPF_K)) {
+			d.arch = prog[i].k;
+			break;
+		}
+	return bpf_run(prog, len, &d);
+}
 
-		ck_assert_msg(ret == (sandbox_allows(nr) ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS),
-		    "syscall %u: %#x", nr, ret);
+/* Each scope allows exactly its lists, for every number, and nothing on another arch. */
+START_TEST(filter_is_the_allow_list)
+{
+	enum fs_filter scope = _i ? FS_FILTER_SPAWN : FS_FILTER_SERVE;
+	struct sock_filter prog[256];
+	size_t len = sysfilter_build(scope, prog, 256);
+	struct seccomp_data d = { 0 };
+	uint32_t nr, allowed = 0;
+
+	for (nr = 0; nr < 1024; nr++) {
+		uint32_t ret = run_call(scope, nr, 0, 0);
+
+		if (!sysfilter_lists(scope, nr) && scope == FS_FILTER_SPAWN &&
+		    (nr == __NR_setpgid || nr == __NR_clone3 || nr == __NR_clone ||
+		    nr == __NR_prctl || nr == __NR_getpgid))
+			continue;	/* by their arguments: below */
+		ck_assert_msg(ret == (sysfilter_lists(scope, nr) ? SECCOMP_RET_ALLOW :
+		    SECCOMP_RET_KILL_PROCESS), "scope %d, syscall %u: %#x", _i, nr, ret);
 		allowed += ret == SECCOMP_RET_ALLOW;
-		ck_assert_uint_eq(bpf_run(prog, len, arch ^ 1, nr), SECCOMP_RET_KILL_PROCESS);
 	}
 	ck_assert_uint_gt(allowed, 20);
-	ck_assert(sandbox_allows(__NR_read) && !sandbox_allows(__NR_socket));
-	ck_assert_uint_eq(bpf_run(prog, len, arch, 0x40000000u | __NR_read), SECCOMP_RET_KILL_PROCESS);
+	d.nr = __NR_read;
+	d.arch = 0x12345678;
+	ck_assert_uint_eq(bpf_run(prog, len, &d), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_call(scope, 0x40000000u | __NR_read, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_call(scope, __NR_socket, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_call(scope, __NR_execve, 0, 0),
+	    scope == FS_FILTER_SPAWN ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS);
+}
+END_TEST
+
+/* What FS_FILTER_SPAWN allows only with given arguments. */
+START_TEST(spawn_filter_arguments)
+{
+	const enum fs_filter sp = FS_FILTER_SPAWN;
+	const uint32_t kill = SECCOMP_RET_KILL_PROCESS, allow = SECCOMP_RET_ALLOW;
+
+	ck_assert_uint_eq(run_call(sp, __NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0), allow);
+	ck_assert_uint_eq(run_call(sp, __NR_clone3, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
+	ck_assert_uint_eq(run_call(sp, __NR_setpgid, 0, 0), allow);
+	ck_assert_uint_eq(run_call(sp, __NR_setpgid, 0, 1), kill);
+	ck_assert_uint_eq(run_call(sp, __NR_prctl, PR_SET_NO_NEW_PRIVS, 1), allow);
+	ck_assert_uint_eq(run_call(sp, __NR_getpgid, FS_FILTER_PROBE_PID, 0),
+	    SECCOMP_RET_ERRNO | (uint32_t)sysfilter_probe_errno());
+	ck_assert_uint_eq(run_call(sp, __NR_getpgid, 0, 0), kill);
+	ck_assert_int_ge(sysfilter_probe_errno(), 2048);
+	ck_assert_int_le(sysfilter_probe_errno(), 4095);
+#ifndef FS_SANITIZED	/* the sanitizers' runtime needs clone and prctl as they come */
+	ck_assert_uint_eq(run_call(sp, __NR_clone, SIGCHLD, 0), kill);		/* fork */
+	ck_assert_uint_eq(run_call(sp, __NR_clone, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, 0),
+	    kill);
+	ck_assert_uint_eq(run_call(sp, __NR_prctl, PR_SET_DUMPABLE, 1), kill);
+#endif
+	ck_assert_uint_eq(run_call(FS_FILTER_SERVE, __NR_clone3, 0, 0), kill);
+	ck_assert_uint_eq(run_call(FS_FILTER_SERVE, __NR_getpgid, FS_FILTER_PROBE_PID, 0), kill);
+}
+END_TEST
+
+/* In a child that loaded FS_FILTER_SPAWN, as a spawner thread does. */
+static void
+spawn_filtered(void)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 || sysfilter_load(FS_FILTER_SPAWN) < 0)
+		_exit(97);
+}
+
+/*
+ * Under the inherited filter the handler loads no second one: it finds
+ * one filter, exec is refused by Landlock (EACCES) rather than killed,
+ * and a socket still kills it.  Without one it finds none.
+ */
+START_TEST(inherited_filter_is_used)
+{
+	int rootfd, status, n;
+	char buf[4096], *at;
+	pid_t pid;
+
+	ck_assert(!sysfilter_inherited());
+	ck_assert_int_ge(rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		int st = open("/proc/self/status", O_RDONLY);
+
+		spawn_filtered();
+		if (st < 0 || !sysfilter_inherited() || sandbox_enter(rootfd) < 0)
+			_exit(98);
+		/* Opened before Landlock; read again now. */
+		n = (int)pread(st, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		if ((at = strstr(buf, "Seccomp_filters:")) == NULL || atoi(at + 16) != 1)
+			_exit(96);
+		probe(rootfd, _i ? SOCKET : EXEC);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(rootfd);
+	if (_i)
+		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status %#x", status);
+	else
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 13, "status %#x", status);
+}
+END_TEST
+
+/* A thread under FS_FILTER_SPAWN can posix_spawn a dynamically linked program, which runs. */
+START_TEST(spawn_filter_starts_a_program)
+{
+	char *argv[] = { "echo", "started", NULL }, buf[16] = "";
+	int p[2], status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		posix_spawn_file_actions_t fa;
+		pid_t child;
+
+		(void)close(p[0]);
+		spawn_filtered();
+		if (posix_spawn_file_actions_init(&fa) != 0 ||
+		    posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO) != 0 ||
+		    posix_spawnp(&child, "echo", &fa, NULL, argv, environ) != 0)
+			_exit(95);
+		_exit(0);	/* wait4 is not allowed: the pipe tells */
+	}
+	close(p[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	ck_assert_int_eq(read(p[0], buf, sizeof(buf) - 1), 8);
+	ck_assert_str_eq(buf, "started\n");
+	close(p[0]);
 }
 END_TEST
 
@@ -195,7 +322,10 @@ unit_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, reads_inside);
-	tcase_add_test(tc, filter_is_the_allow_list);
+	tcase_add_loop_test(tc, filter_is_the_allow_list, 0, 2);
+	tcase_add_test(tc, spawn_filter_arguments);
+	tcase_add_loop_test(tc, inherited_filter_is_used, 0, 2);
+	tcase_add_test(tc, spawn_filter_starts_a_program);
 	tcase_add_loop_test(tc, no_access_outside_or_writes, 0, 3);
 	tcase_add_loop_test(tc, killed_on_socket_or_exec, 0, 2);
 	suite_add_tcase(s, tc);

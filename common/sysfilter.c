@@ -1,0 +1,270 @@
+/*
+ * The handler's seccomp filter as a classic BPF program: the architecture
+ * check, the calls a LIST makes per entry, then a plain list of allowed
+ * numbers, then (FS_FILTER_SPAWN) a few calls allowed with given
+ * arguments only.  Anything else kills the process.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sysfilter.h"
+
+#if defined(__x86_64__)
+#define FS_AUDIT_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define FS_AUDIT_ARCH	AUDIT_ARCH_AARCH64
+#endif
+
+#define N_OF(a)		(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * What serving needs: I/O on the connection and on files beneath the
+ * root, memory for malloc, time, and a way to die (abort raises a
+ * signal).  Nothing that creates a socket, execs, forks or writes a file.
+ */
+static const unsigned serve_list[] = {
+	__NR_read, __NR_write, __NR_pread64, __NR_sendfile, __NR_close, __NR_fstat,
+	__NR_newfstatat, __NR_statx, __NR_getdents64, __NR_openat, __NR_openat2,
+	__NR_readlinkat, __NR_ppoll, __NR_shutdown, __NR_brk, __NR_mmap, __NR_munmap,
+	__NR_mremap, __NR_madvise, __NR_clock_gettime, __NR_rt_sigreturn, __NR_rt_sigprocmask,
+	__NR_gettid, __NR_getpid, __NR_tgkill, __NR_restart_syscall, __NR_exit, __NR_exit_group,
+	__NR_getrandom,		/* glibc's malloc seeds itself on first use */
+#ifdef __NR_poll
+	__NR_poll,
+#endif
+#ifdef FS_SANITIZED
+	/* The sanitizers' runtime: reports, and LeakSanitizer's stop-the-world at exit. */
+	__NR_sigaltstack, __NR_mprotect, __NR_futex, __NR_clone, __NR_ptrace, __NR_wait4,
+	__NR_prctl, __NR_sched_yield, __NR_rt_sigaction, __NR_prlimit64, __NR_getppid,
+	__NR_sched_getaffinity, __NR_readlink, __NR_open, __NR_lseek, __NR_kill,
+	__NR_clock_nanosleep, __NR_nanosleep,
+#ifdef __NR_getdents
+	__NR_getdents,
+#endif
+#endif
+};
+
+/*
+ * FS_FILTER_SPAWN adds: the spawner thread (its mutex, glibc's checks of
+ * the fd limit), posix_spawn()'s child before execve (signal dispositions,
+ * the connection onto fds 0 and 1), the dynamic loader (libraries mapped
+ * and protected), and the handler's set-up before it serves.
+ */
+static const unsigned spawn_list[] = {
+	__NR_execve, __NR_rt_sigaction, __NR_dup2, __NR_dup3, __NR_futex, __NR_prlimit64,
+	__NR_mprotect, __NR_arch_prctl, __NR_set_tid_address, __NR_set_robust_list, __NR_rseq,
+	__NR_fcntl, __NR_getpeername, __NR_landlock_create_ruleset, __NR_landlock_add_rule,
+	__NR_landlock_restrict_self, __NR_seccomp,
+#ifdef __NR_open
+	__NR_open,
+#endif
+#ifdef __NR_readlink
+	__NR_readlink,		/* static glibc finds its own path at start */
+#endif
+#ifdef __NR_access
+	__NR_access,
+#endif
+};
+
+/* A call allowed (or answered) only when its first arguments' low 32 bits are these. */
+struct rule {
+	unsigned	nr;
+	unsigned	nargs;
+	uint32_t	arg[2];
+	uint32_t	action;		/* SECCOMP_RET_* | data; FS_RET_PROBE: the probe's errno */
+};
+
+#define FS_RET_PROBE	0xffffffffu
+
+/*
+ * glibc's posix_spawn() tries clone3 first, whose flags sit in memory a
+ * filter cannot read: ENOSYS sends it to clone, whose flags it can.  Only
+ * a vfork-style clone passes (the parent waits until the child execs), so
+ * a handler can neither fork nor start a thread.
+ */
+static const struct rule spawn_rules[] = {
+	{ __NR_clone3, 0, { 0, 0 }, SECCOMP_RET_ERRNO | ENOSYS },
+	{ __NR_clone, 1, { CLONE_VM | CLONE_VFORK | SIGCHLD, 0 }, SECCOMP_RET_ALLOW },
+	{ __NR_setpgid, 2, { 0, 0 }, SECCOMP_RET_ALLOW },
+	{ __NR_prctl, 1, { PR_SET_NO_NEW_PRIVS, 0 }, SECCOMP_RET_ALLOW },
+	{ __NR_getpgid, 1, { FS_FILTER_PROBE_PID, 0 }, FS_RET_PROBE },
+};
+
+/* What a LIST calls once per entry: tested first, see sysfilter_build(). */
+static const unsigned hot_list[] = { __NR_getdents64, __NR_newfstatat };
+
+/* An errno in 2048..4095 that changes whenever the lists do (FNV-1a over them). */
+int
+sysfilter_probe_errno(void)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < N_OF(serve_list); i++)
+		h = (h ^ serve_list[i]) * 16777619u;
+	for (i = 0; i < N_OF(spawn_list); i++)
+		h = (h ^ spawn_list[i]) * 16777619u;
+	for (i = 0; i < N_OF(spawn_rules); i++)
+		h = (h ^ spawn_rules[i].nr ^ spawn_rules[i].arg[0] ^ spawn_rules[i].action) * 16777619u;
+	return 2048 + (int)(h % 2048);
+}
+
+static bool
+listed(const unsigned *list, size_t n, unsigned nr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == nr)
+			return true;
+	return false;
+}
+
+bool
+sysfilter_lists(enum fs_filter scope, unsigned nr)
+{
+	return listed(serve_list, N_OF(serve_list), nr) ||
+	    (scope == FS_FILTER_SPAWN && listed(spawn_list, N_OF(spawn_list), nr));
+}
+
+/* The program under construction; instructions past max are counted, not written. */
+struct prog {
+	struct sock_filter	*f;
+	size_t			 n, max;
+};
+
+static void
+put(struct prog *p, struct sock_filter ins)
+{
+	if (p->n < p->max)
+		p->f[p->n] = ins;
+	p->n++;
+}
+
+static void
+put_jeq(struct prog *p, uint32_t k, size_t jt, size_t jf)
+{
+	put(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, (unsigned char)jt,
+	    (unsigned char)jf));
+}
+
+static void
+put_ret(struct prog *p, uint32_t action)
+{
+	put(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action));
+}
+
+static void
+put_load(struct prog *p, size_t offset)
+{
+	put(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offset));
+}
+
+/* nr? then each argument must match, else the process dies; not nr: on to what follows. */
+static void
+put_rule(struct prog *p, const struct rule *r)
+{
+	unsigned i;
+
+	put_jeq(p, r->nr, 0, 2 * r->nargs + 2);
+	for (i = 0; i < r->nargs; i++) {
+		/* The low 32 bits of a 64-bit argument, on a little-endian machine. */
+		put_load(p, offsetof(struct seccomp_data, args[i]));
+		put_jeq(p, r->arg[i], 0, 2 * (r->nargs - 1 - i) + 1);
+	}
+	put_ret(p, r->action == FS_RET_PROBE ?
+	    SECCOMP_RET_ERRNO | (uint32_t)sysfilter_probe_errno() : r->action);
+	put_ret(p, SECCOMP_RET_KILL_PROCESS);
+}
+
+/* The plain list: each match jumps past the rules and the kill to the final allow. */
+static void
+put_list(struct prog *p, const unsigned *list, size_t n, size_t *pending, size_t *npending)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pending[(*npending)++] = p->n;
+		put_jeq(p, list[i], 0, 0);	/* jt patched once the allow's place is known */
+	}
+}
+
+size_t
+sysfilter_build(enum fs_filter scope, struct sock_filter *prog, size_t max)
+{
+	size_t pending[N_OF(serve_list) + N_OF(spawn_list)], npending = 0, i;
+	struct prog p = { .f = prog, .max = max };
+
+	/* A foreign architecture's numbers mean other calls: kill, do not guess. */
+	put_load(&p, offsetof(struct seccomp_data, arch));
+	put_jeq(&p, FS_AUDIT_ARCH, 1, 0);
+	put_ret(&p, SECCOMP_RET_KILL_PROCESS);
+	put_load(&p, offsetof(struct seccomp_data, nr));
+	/*
+	 * When a filter is loaded, the kernel emulates it once per system call
+	 * number and architecture (about 900 runs) to cache the calls it always
+	 * allows, so that they skip the filter.  The emulator gives up at the
+	 * first instruction it does not model, and TAX (X = A, unused here) is
+	 * one.  So only the calls a LIST makes per entry are tested before it,
+	 * and cached (a 100,000-entry LIST makes 200,000; uncached they cost it
+	 * 3 %).  Past the TAX the emulator never looks, so the rest is a plain
+	 * list: the JIT compiles it faster than a search tree (loading fell
+	 * from 34 to 30 us here), and a call walks a few dozen compiled
+	 * comparisons at most, a few nanoseconds.
+	 */
+	for (i = 0; i < N_OF(hot_list); i++) {
+		put_jeq(&p, hot_list[i], 0, 1);
+		put_ret(&p, SECCOMP_RET_ALLOW);
+	}
+	put(&p, (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0));
+	put_list(&p, serve_list, N_OF(serve_list), pending, &npending);
+	if (scope == FS_FILTER_SPAWN) {
+		put_list(&p, spawn_list, N_OF(spawn_list), pending, &npending);
+		for (i = 0; i < N_OF(spawn_rules); i++)
+			put_rule(&p, &spawn_rules[i]);
+	}
+	put_ret(&p, SECCOMP_RET_KILL_PROCESS);
+	put_ret(&p, SECCOMP_RET_ALLOW);
+	if (p.n > max)
+		return 0;
+	for (i = 0; i < npending; i++) {
+		size_t jt = p.n - 1 - pending[i] - 1;
+
+		if (jt > 255)	/* a jump spans at most 255 */
+			return 0;
+		prog[pending[i]].jt = (unsigned char)jt;
+	}
+	return p.n;
+}
+
+int
+sysfilter_load(enum fs_filter scope)
+{
+	struct sock_filter prog[256];
+	struct sock_fprog fprog = { .filter = prog };
+
+	if ((fprog.len = (unsigned short)sysfilter_build(scope, prog, N_OF(prog))) == 0)
+		return -E2BIG;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == -1)
+		return -errno;
+	return 0;
+}
+
+bool
+sysfilter_inherited(void)
+{
+	int saved = errno;
+	bool ours;
+
+	errno = 0;
+	ours = syscall(SYS_getpgid, FS_FILTER_PROBE_PID) == -1 && errno == sysfilter_probe_errno();
+	errno = saved;
+	return ours;
+}
