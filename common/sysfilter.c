@@ -58,10 +58,17 @@ static const unsigned serve_list[] = {
  * and protected), and the handler's set-up before it serves.
  */
 static const unsigned spawn_list[] = {
-	__NR_execve, __NR_rt_sigaction, __NR_dup2, __NR_dup3, __NR_futex, __NR_prlimit64,
-	__NR_mprotect, __NR_arch_prctl, __NR_set_tid_address, __NR_set_robust_list, __NR_rseq,
-	__NR_fcntl, __NR_getpeername, __NR_landlock_create_ruleset, __NR_landlock_add_rule,
-	__NR_landlock_restrict_self, __NR_seccomp,
+	__NR_execve, __NR_rt_sigaction, __NR_dup3, __NR_futex, __NR_prlimit64, __NR_mprotect,
+	__NR_set_tid_address, __NR_set_robust_list, __NR_rseq, __NR_fcntl, __NR_getpeername,
+	__NR_landlock_create_ruleset, __NR_landlock_add_rule, __NR_landlock_restrict_self,
+	__NR_seccomp,
+	/* Calls only some architectures have. */
+#ifdef __NR_dup2
+	__NR_dup2,
+#endif
+#ifdef __NR_arch_prctl
+	__NR_arch_prctl,
+#endif
 #ifdef __NR_open
 	__NR_open,
 #endif
