@@ -10,9 +10,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fget.h"
@@ -105,6 +107,62 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *ret_fd)
 	return 0;
 }
 
+/* Until req's lookup is done (true) or the deadline passes (false). */
+static bool
+lookup_wait(struct gaicb *req, int64_t deadline)
+{
+	const struct gaicb *const list[1] = { req };
+	int64_t left;
+
+	while (gai_error(req) == EAI_INPROGRESS) {
+		struct timespec ts;
+
+		if ((left = deadline - io_now_ms()) <= 0)
+			return false;
+		ts = (struct timespec){ .tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000 };
+		(void)gai_suspend(list, 1, &ts);	/* done, timed out or interrupted: look again */
+	}
+	return true;
+}
+
+/*
+ * getaddrinfo() bounded by the deadline, as curl bounds name resolution by
+ * --connect-timeout: glibc's getaddrinfo_a() resolves in a thread of its
+ * own while we wait at most until then.  A resolver that never answers
+ * would otherwise cost its own retries, 10 s and more.  The request is
+ * static, not on our stack: a lookup that cannot be cancelled still
+ * writes its result there after we have given up.
+ */
+static int
+resolve(const char *host, const char *port, const struct addrinfo *hints, int64_t deadline,
+    struct addrinfo **res)
+{
+	static char name[URL_HOST_MAX + 1], service[8];
+	static struct addrinfo want;
+	static struct gaicb req;
+	struct gaicb *list[1] = { &req };
+	int r;
+
+	/* One given up on before (--retry) may still run: it is ours to wait for, then free. */
+	if (!lookup_wait(&req, deadline))
+		return EAI_INPROGRESS;
+	if (req.ar_result != NULL)
+		freeaddrinfo(req.ar_result);
+	(void)snprintf(name, sizeof(name), "%s", host);
+	(void)snprintf(service, sizeof(service), "%s", port);
+	want = *hints;
+	req = (struct gaicb){ .ar_name = name, .ar_service = service, .ar_request = &want };
+	if ((r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0)
+		return r;
+	if (!lookup_wait(&req, deadline)) {
+		(void)gai_cancel(&req);
+		return EAI_INPROGRESS;
+	}
+	*res = req.ar_result;
+	req.ar_result = NULL;
+	return gai_error(&req);
+}
+
 static int
 conn_open(struct conn *c, const struct url *u)
 {
@@ -118,7 +176,12 @@ conn_open(struct conn *c, const struct url *u)
 	(void)snprintf(shown, sizeof(shown), u->host_v6 ? "[%s]:%s" : "%s:%s", u->host, port);
 	if (c->deadline >= 0 && c->deadline < deadline)
 		deadline = c->deadline;
-	if ((r = getaddrinfo(u->host, port, &hints, &res)) != 0) {
+	if ((r = resolve(u->host, port, &hints, deadline, &res)) == EAI_INPROGRESS) {
+		log_msg(LOG_ERR, 0, "cannot resolve host %s: no answer within the connect timeout",
+		    u->host);
+		return FGET_TIMEOUT;
+	}
+	if (r != 0) {
 		log_msg(LOG_ERR, r == EAI_SYSTEM ? errno : 0, "cannot resolve host %s%s%s",
 		    u->host, r == EAI_SYSTEM ? "" : ": ", r == EAI_SYSTEM ? "" : gai_strerror(r));
 		return FGET_RESOLVE;

@@ -5,8 +5,11 @@ full device, the handler's own 404/403/400, and servers the test owns that
 break the protocol.  -s and -S decide what is said, never the status."""
 
 import os
+import shutil
 import socket
 import tempfile
+import time
+import unittest
 
 import fget_harness as fh
 import harness
@@ -102,6 +105,27 @@ class NetworkTest(ExitCase):
             finally:
                 for c in fillers:
                     c.close()
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("unshare"), "needs root and unshare(1)")
+    def test_resolve_timeout_28(self):
+        # A name server that never answers, in a private mount namespace's resolv.conf:
+        # glibc alone would retry for 2 x 5 s; --connect-timeout bounds the lookup too.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as dns:
+            dns.bind(("127.83.19.7", 53))
+            conf = os.path.join(self.root, "resolv.conf")
+            with open(conf, "w") as f:
+                f.write("nameserver 127.83.19.7\noptions timeout:5 attempts:2\n")
+            script = 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"'
+            start = time.monotonic()
+            p = fh.fget_in(["unshare", "-m", "--propagation", "private", "sh", "-c", script,
+                            "sh", conf], "--connect-timeout", "1",
+                           "filesvc://filesvc-test.example:7070/a.txt")
+            took = time.monotonic() - start
+            self.assertEqual(p.returncode, 28, p.stderr)
+            self.assertIn(b"no answer within the connect timeout", p.stderr)
+            self.assertLess(took, 4.0)
+            dns.settimeout(1)
+            self.assertTrue(dns.recv(512), "the lookup never reached our name server")
 
 
 class RemoteTest(ExitCase):

@@ -30,6 +30,12 @@ def fget(*args, timeout=120, **kw):
     return subprocess.run([FGET] + [str(a) for a in args], timeout=timeout, **kw)
 
 
+def fget_in(wrapper, *args, timeout=120):
+    """Run fget through a wrapper command (wrapper + [FGET] + args)."""
+    return subprocess.run(list(wrapper) + [FGET] + [str(a) for a in args], timeout=timeout,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+
+
 def url(srv_or_host, port=None, path="/"):
     """filesvc://HOST:PORT/PATH for a harness.Server, or a host and port."""
     if port is None:
