@@ -122,19 +122,18 @@ options_parse(int argc, char *argv[], struct options *opt)
 /*
  * xinetd (and inetd's "nowait" services in general) hand the connection
  * over on fd 2 as well: a log line written there would land in the
- * answers.  A terminal on all three is left alone: a person reads it.
+ * answers on fd 1.  A terminal on all three is left alone: a person
+ * reads it.  At most two fstat() calls: this runs once per connection.
  */
 static bool
 stderr_is_the_connection(void)
 {
-	struct stat err, in, out;
+	struct stat err, out;
 
 	if (fstat(STDERR_FILENO, &err) == -1 || !S_ISSOCK(err.st_mode))
 		return false;
-	return (fstat(STDIN_FILENO, &in) == 0 && in.st_dev == err.st_dev &&
-	    in.st_ino == err.st_ino) ||
-	    (fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == err.st_dev &&
-	    out.st_ino == err.st_ino);
+	return fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == err.st_dev &&
+	    out.st_ino == err.st_ino;
 }
 
 int
