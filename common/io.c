@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,10 +59,17 @@ io_wait(int fd, short events, int64_t deadline)
 int
 io_write_all(int fd, const void *buf, size_t len, int idle_ms)
 {
+	return io_send_all(fd, buf, len, 0, idle_ms);
+}
+
+int
+io_send_all(int fd, const void *buf, size_t len, int flags, int idle_ms)
+{
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		/* write() for flags 0: the fd may be a pipe or a file, which send() refuses. */
+		ssize_t n = flags != 0 ? send(fd, p, len, flags) : write(fd, p, len);
 
 		if (n >= 0) {
 			p += n;

@@ -26,6 +26,9 @@ int io_wait(int fd, short events, int64_t deadline);
  */
 int io_write_all(int fd, const void *buf, size_t len, int idle_ms);
 
+/* The same through send() with flags (MSG_MORE): fd must be a socket. */
+int io_send_all(int fd, const void *buf, size_t len, int flags, int idle_ms);
+
 /* Make sure fds 0, 1 and 2 are open (/dev/null onto closed ones). */
 int io_fds_ensure_open(void);
 

@@ -1,8 +1,8 @@
 /*
  * The handler's seccomp filter as a classic BPF program: the architecture
  * check, the calls a LIST makes per entry, then a plain list of allowed
- * numbers, then (FS_FILTER_SPAWN) a few calls allowed with given
- * arguments only.  Anything else kills the process.
+ * numbers, then a few calls allowed with given arguments only.
+ * Anything else kills the process.
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -80,11 +80,23 @@ static const unsigned spawn_list[] = {
 #endif
 };
 
-/* A call allowed (or answered) only when its first arguments' low 32 bits are these. */
+/*
+ * Where in struct seccomp_data a 32-bit half of an argument sits, on a
+ * little-endian machine (both architectures above are).
+ */
+#define ARG_LO(i)	((uint32_t)offsetof(struct seccomp_data, args[i]))
+#define ARG_HI(i)	((uint32_t)offsetof(struct seccomp_data, args[i]) + 4)
+
+struct check {
+	uint32_t	at;		/* ARG_LO(i) or ARG_HI(i) */
+	uint32_t	value;
+};
+
+/* A call allowed (or answered) only when every check holds. */
 struct rule {
 	unsigned	nr;
-	unsigned	nargs;
-	uint32_t	arg[2];
+	unsigned	nchecks;
+	struct check	check[2];
 	uint32_t	action;		/* SECCOMP_RET_* | data; FS_RET_PROBE: the probe's errno */
 };
 
@@ -97,11 +109,20 @@ struct rule {
  * a handler can neither fork nor start a thread.
  */
 static const struct rule spawn_rules[] = {
-	{ __NR_clone3, 0, { 0, 0 }, SECCOMP_RET_ERRNO | ENOSYS },
-	{ __NR_clone, 1, { CLONE_VM | CLONE_VFORK | SIGCHLD, 0 }, SECCOMP_RET_ALLOW },
-	{ __NR_setpgid, 2, { 0, 0 }, SECCOMP_RET_ALLOW },
-	{ __NR_prctl, 1, { PR_SET_NO_NEW_PRIVS, 0 }, SECCOMP_RET_ALLOW },
-	{ __NR_getpgid, 1, { FS_FILTER_PROBE_PID, 0 }, FS_RET_PROBE },
+	{ __NR_clone3, 0, { { 0, 0 } }, SECCOMP_RET_ERRNO | ENOSYS },
+	{ __NR_clone, 1, { { ARG_LO(0), CLONE_VM | CLONE_VFORK | SIGCHLD } }, SECCOMP_RET_ALLOW },
+	{ __NR_setpgid, 2, { { ARG_LO(0), 0 }, { ARG_LO(1), 0 } }, SECCOMP_RET_ALLOW },
+	{ __NR_prctl, 1, { { ARG_LO(0), PR_SET_NO_NEW_PRIVS } }, SECCOMP_RET_ALLOW },
+	{ __NR_getpgid, 1, { { ARG_LO(0), FS_FILTER_PROBE_PID } }, FS_RET_PROBE },
+};
+
+/*
+ * send(): a header sent with MSG_MORE leaves in its body's first segment.
+ * Only without an address (all 64 bits of it zero): on a connected socket
+ * that is write(); an address could aim a datagram socket elsewhere.
+ */
+static const struct rule serve_rules[] = {
+	{ __NR_sendto, 2, { { ARG_LO(4), 0 }, { ARG_HI(4), 0 } }, SECCOMP_RET_ALLOW },
 };
 
 /* What a LIST calls once per entry: tested first, see sysfilter_build(). */
@@ -119,7 +140,10 @@ sysfilter_probe_errno(void)
 	for (i = 0; i < N_OF(spawn_list); i++)
 		h = (h ^ spawn_list[i]) * 16777619u;
 	for (i = 0; i < N_OF(spawn_rules); i++)
-		h = (h ^ spawn_rules[i].nr ^ spawn_rules[i].arg[0] ^ spawn_rules[i].action) * 16777619u;
+		h = (h ^ spawn_rules[i].nr ^ spawn_rules[i].check[0].value ^ spawn_rules[i].action) *
+		    16777619u;
+	for (i = 0; i < N_OF(serve_rules); i++)
+		h = (h ^ serve_rules[i].nr ^ serve_rules[i].check[0].at) * 16777619u;
 	return 2048 + (int)(h % 2048);
 }
 
@@ -174,21 +198,32 @@ put_load(struct prog *p, size_t offset)
 	put(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offset));
 }
 
-/* nr? then each argument must match, else the process dies; not nr: on to what follows. */
+/*
+ * nr? then every check must hold, else the process dies; not nr: on to
+ * what follows (A still holds nr: only a matching rule loads arguments).
+ */
 static void
 put_rule(struct prog *p, const struct rule *r)
 {
 	unsigned i;
 
-	put_jeq(p, r->nr, 0, 2 * r->nargs + 2);
-	for (i = 0; i < r->nargs; i++) {
-		/* The low 32 bits of a 64-bit argument, on a little-endian machine. */
-		put_load(p, offsetof(struct seccomp_data, args[i]));
-		put_jeq(p, r->arg[i], 0, 2 * (r->nargs - 1 - i) + 1);
+	put_jeq(p, r->nr, 0, 2 * r->nchecks + 2);
+	for (i = 0; i < r->nchecks; i++) {
+		put_load(p, r->check[i].at);
+		put_jeq(p, r->check[i].value, 0, 2 * (r->nchecks - 1 - i) + 1);
 	}
 	put_ret(p, r->action == FS_RET_PROBE ?
 	    SECCOMP_RET_ERRNO | (uint32_t)sysfilter_probe_errno() : r->action);
 	put_ret(p, SECCOMP_RET_KILL_PROCESS);
+}
+
+static void
+put_rules(struct prog *p, const struct rule *rules, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		put_rule(p, &rules[i]);
 }
 
 /* The plain list: each match jumps past the rules and the kill to the final allow. */
@@ -238,8 +273,8 @@ sysfilter_build(enum fs_filter scope, struct sock_filter *prog, size_t max)
 	if (scope == FS_FILTER_SERVE)
 		put_list(&p, serve_list, N_OF(serve_list), pending, &npending);
 	else
-		for (i = 0; i < N_OF(spawn_rules); i++)
-			put_rule(&p, &spawn_rules[i]);
+		put_rules(&p, spawn_rules, N_OF(spawn_rules));
+	put_rules(&p, serve_rules, N_OF(serve_rules));
 	put_ret(&p, SECCOMP_RET_KILL_PROCESS);
 	put_ret(&p, SECCOMP_RET_ALLOW);
 	if (p.n > max)

@@ -56,6 +56,24 @@ session_send_header(struct session *s, const char *header, size_t len)
 	return r;
 }
 
+/*
+ * A header whose body follows at once: on a socket MSG_MORE holds it back,
+ * so header and body leave in one segment (a small GET is one packet, not
+ * two).  The body's last write, which carries no MSG_MORE, pushes both;
+ * a body that fails ends the connection, and close() sends what is held.
+ */
+int
+session_send_header_more(struct session *s, const char *header, size_t len)
+{
+	int r;
+
+	if (!s->out_is_socket)
+		return session_send_header(s, header, len);
+	if ((r = io_send_all(s->out, header, len, MSG_MORE, (int)s->opt->timeout_s * 1000)) < 0)
+		s->gone = true;
+	return r;
+}
+
 void
 session_send_error(struct session *s, enum fs_status status)
 {

@@ -174,6 +174,32 @@ class IdleTest(SocketCase):
         c.close()
 
 
+def data_segments_in(sock):
+    """TCP_INFO's tcpi_data_segs_in: the segments with data this socket has received."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    return struct.unpack_from("I", info, 152)[0]
+
+
+class OneSegmentTest(harness.TreeCase):
+    """A small answer's header waits (MSG_MORE) for its body: both leave in one segment."""
+
+    def test_header_and_body_in_one_segment(self):
+        self.write("small", b"s" * 1000)
+        self.write("empty")
+        self.write("dir/a")
+        cases = ((b"GET small", b"s" * 1000), (b"GET small 10 5", b"s" * 5),
+                 (b"LIST dir", None), (b"GET empty", b""), (b"STAT small", b""))
+        with Server(self.root) as srv:
+            for line, body in cases:
+                with self.subTest(line=line), srv.connect() as c:
+                    before = data_segments_in(c.sock)
+                    a = c.request(line)  # times out if a held header were never pushed
+                    self.assertTrue(a.ok, a.header)
+                    if body is not None:
+                        self.assertEqual(a.body, body)
+                    self.assertEqual(data_segments_in(c.sock) - before, 1)
+
+
 class Ipv6Test(harness.TreeCase):
     def test_v6_loopback(self):
         if not socket.has_ipv6:

@@ -166,11 +166,13 @@ bpf_run(const struct sock_filter *p, size_t len, const struct seccomp_data *d)
 }
 
 static uint32_t
-run_call(enum fs_filter scope, uint32_t nr, uint64_t a0, uint64_t a1)
+run_args(enum fs_filter scope, uint32_t nr, const uint64_t args[6])
 {
 	struct sock_filter prog[256];
 	size_t len = sysfilter_build(scope, prog, 256);
-	struct seccomp_data d = { .nr = (int)nr, .args = { a0, a1 } };
+	struct seccomp_data d = { .nr = (int)nr };
+
+	memcpy(d.args, args, sizeof(d.args));
 
 	ck_assert_uint_gt(len, 5);
 	/* The first comparison is the architecture's. */
@@ -180,6 +182,14 @@ run_call(enum fs_filter scope, uint32_t nr, uint64_t a0, uint64_t a1)
 			break;
 		}
 	return bpf_run(prog, len, &d);
+}
+
+static uint32_t
+run_call(enum fs_filter scope, uint32_t nr, uint64_t a0, uint64_t a1)
+{
+	const uint64_t args[6] = { a0, a1 };
+
+	return run_args(scope, nr, args);
 }
 
 /* Each scope allows exactly its lists, for every number, and nothing on another arch. */
@@ -194,9 +204,9 @@ START_TEST(filter_is_the_allow_list)
 	for (nr = 0; nr < 1024; nr++) {
 		uint32_t ret = run_call(scope, nr, 0, 0);
 
-		if (!sysfilter_lists(scope, nr) && scope == FS_FILTER_SPAWN &&
-		    (nr == __NR_setpgid || nr == __NR_clone3 || nr == __NR_clone ||
-		    nr == __NR_prctl || nr == __NR_getpgid))
+		if (!sysfilter_lists(scope, nr) && (nr == __NR_sendto ||
+		    (scope == FS_FILTER_SPAWN && (nr == __NR_setpgid || nr == __NR_clone3 ||
+		    nr == __NR_clone || nr == __NR_prctl || nr == __NR_getpgid))))
 			continue;	/* by their arguments: below */
 		ck_assert_msg(ret == (sysfilter_lists(scope, nr) ? SECCOMP_RET_ALLOW :
 		    SECCOMP_RET_KILL_PROCESS), "scope %d, syscall %u: %#x", _i, nr, ret);
@@ -237,6 +247,25 @@ START_TEST(spawn_filter_arguments)
 #endif
 	ck_assert_uint_eq(run_call(FS_FILTER_SERVE, __NR_clone3, 0, 0), kill);
 	ck_assert_uint_eq(run_call(FS_FILTER_SERVE, __NR_getpgid, FS_FILTER_PROBE_PID, 0), kill);
+}
+END_TEST
+
+/* Both scopes: send() without an address, as write() with flags; never sendto() elsewhere. */
+START_TEST(send_only_without_address)
+{
+	enum fs_filter scope = _i ? FS_FILTER_SPAWN : FS_FILTER_SERVE;
+	const uint64_t plain[6] = { 1, 0x1000, 35, MSG_MORE, 0, 0 };
+	const uint64_t to[6] = { 1, 0x1000, 35, 0, 0x7ffc12345670, 16 };
+	const uint64_t high_only[6] = { 1, 0x1000, 35, 0, 0x7f0000000000, 16 };	/* low half 0 */
+	const uint64_t low_only[6] = { 1, 0x1000, 35, 0, 0x10, 16 };
+
+	ck_assert_uint_eq(run_args(scope, __NR_sendto, plain), SECCOMP_RET_ALLOW);
+	ck_assert_uint_eq(run_args(scope, __NR_sendto, to), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_args(scope, __NR_sendto, high_only), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_args(scope, __NR_sendto, low_only), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_args(scope, __NR_sendmsg, plain), SECCOMP_RET_KILL_PROCESS);
+	/* The rules come after the lists: a listed call still passes. */
+	ck_assert_uint_eq(run_args(scope, __NR_write, to), SECCOMP_RET_ALLOW);
 }
 END_TEST
 
@@ -324,6 +353,7 @@ unit_suite(void)
 	tcase_add_test(tc, reads_inside);
 	tcase_add_loop_test(tc, filter_is_the_allow_list, 0, 2);
 	tcase_add_test(tc, spawn_filter_arguments);
+	tcase_add_loop_test(tc, send_only_without_address, 0, 2);
 	tcase_add_loop_test(tc, inherited_filter_is_used, 0, 2);
 	tcase_add_test(tc, spawn_filter_starts_a_program);
 	tcase_add_loop_test(tc, no_access_outside_or_writes, 0, 3);
