@@ -43,11 +43,16 @@ int session_send_header(struct session *s, const char *header, size_t len);
 int session_send_header_more(struct session *s, const char *header, size_t len);
 void session_send_error(struct session *s, enum fs_status status);
 
-/* Components of a requested path, plus one slot for a LIST entry's name. */
+/*
+ * Components of a requested path, plus one slot for a LIST entry's name.
+ * 20 KiB on the stack, of which a request touches a few bytes at the start
+ * of comp and of path: n sits beside comp's first entries, so a GET
+ * faults in two fresh stack pages for it, not three.
+ */
 struct target {
-	char		 path[FS_PATH_MAX];	/* a copy: splitting cuts it, the log wants it whole */
-	const char	*comp[FS_COMP_MAX + 1];
 	size_t		 n;
+	const char	*comp[FS_COMP_MAX + 1];
+	char		 path[FS_PATH_MAX];	/* a copy: splitting cuts it, the log wants it whole */
 };
 
 /*
