@@ -77,5 +77,62 @@ class HandlerSeccomp(InetdCase):
         srv.wait_log(r"killed by signal %d" % ih.signal.SIGSYS)
 
 
+# tests/integration/filter_fill.c: leaves so few seccomp instructions that no filter of
+# ours fits any more (the kernel's cap per process), then runs its command.
+FILL = ih.os.environ.get("FILESVC_FILTER_FILL", "")
+
+
+class FilterRefused(InetdCase):
+    """When the kernel refuses the filter: no connection is served unfiltered."""
+
+    def setUp(self):
+        super().setUp()
+        if not FILL:
+            self.skipTest("FILESVC_FILTER_FILL is not set (run through meson test)")
+
+    def run_filled(self, room, args, stdin=b"", timeout=20):
+        return ih.subprocess.run([FILL, str(room)] + args, input=stdin, capture_output=True,
+                                 timeout=timeout)
+
+    def test_supervisor_refuses_to_start(self):
+        r = self.run_filled(16, [ih.INETD] + ih.ALLOW_ROOT + [
+            "--handler-seccomp", "-l", "127.0.0.1:0", "--", HANDLER, "--root", self.root])
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 1, err)
+        self.assertRegex(err, r"cannot load filesvc-handler's seccomp filter "
+                              r"\(--handler-seccomp\): Cannot allocate memory")
+        self.assertNotRegex(err, r"running .* for at most")  # never ready, never served
+
+    def test_handler_refuses_to_serve(self):
+        r = self.run_filled(16, [HANDLER, "--root", self.root], stdin=b"GET hello.txt\n")
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 1, err)
+        self.assertEqual(r.stdout, b"")  # not a byte of the file, no answer
+        # ENOMEM, in the words of the handler's libc (musl: "Out of memory").
+        self.assertRegex(err, r"cannot enter the sandbox: (Cannot allocate|Out of) memory")
+
+    def test_with_room_both_work(self):
+        # The control: the same wrapper with room for our filters changes nothing.
+        r = self.run_filled(2000, [HANDLER, "--root", self.root], stdin=b"GET hello.txt\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.endswith(b"\nhello, world\n"), r.stdout)
+        proc = ih.subprocess.Popen(
+            [FILL, "2000", ih.INETD] + ih.ALLOW_ROOT + [
+                "--handler-seccomp", "-l", "127.0.0.1:0", "--", HANDLER, "--root", self.root],
+            stdin=ih.subprocess.DEVNULL, stdout=ih.subprocess.DEVNULL,
+            stderr=ih.subprocess.PIPE)
+        self.addCleanup(proc.stderr.close)
+        self.addCleanup(ih.harness.stop, proc)  # runs first
+        port = None
+        for raw in proc.stderr:
+            m = ih.LISTENING.search(raw.decode())
+            if m:
+                port = int(m.group(2))
+                break
+        self.assertIsNotNone(port, "the supervisor did not listen")
+        with ih.harness.Conn("127.0.0.1", port) as c:
+            self.check_served(c)
+
+
 if __name__ == "__main__":
     ih.main()
