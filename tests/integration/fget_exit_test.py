@@ -184,6 +184,16 @@ class FakeServerTest(harness.TreeCase):
         self.assertNotIn(b"\x1b", p.stderr)
         self.assertIn(b"%1B[2Jboom", p.stderr)
 
+    def test_receive_error_56(self):
+        # The server takes the request, then resets the connection (SO_LINGER 0): the
+        # read fails with ECONNRESET, which is not an end of file (52).
+        def reset(c, n, line):
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            c.close()
+        p = fh.fget(self.fake(reset))
+        self.assertEqual(p.returncode, 56, p.stderr)
+        self.assertIn(b"cannot receive an answer: Connection reset by peer", p.stderr)
+
     def test_no_answer_52(self):
         def hangup(c, n, line):
             c.close()
