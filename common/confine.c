@@ -21,7 +21,7 @@
 #define WALK_DEPTH_MAX	256
 
 int
-confine_init(struct confine *c, const char *dir)
+confine_init(struct confine *c, const char *dir, bool show_hidden)
 {
 	/* O_RDONLY, not O_PATH: an unreadable root is refused now, not per request. */
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -30,6 +30,7 @@ confine_init(struct confine *c, const char *dir)
 		return -errno;
 	c->rootfd = fd;
 	c->no_openat2 = false;
+	c->show_hidden = show_hidden;
 	return 0;
 }
 
@@ -42,11 +43,11 @@ confine_close(struct confine *c)
 }
 
 static int
-open_beneath(int rootfd, const char *path, int flags)
+open_beneath(int rootfd, const char *path, int flags, unsigned long long resolve)
 {
 	struct open_how how = {
 		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 	int tries, fd = -1;
 
@@ -68,12 +69,18 @@ confine_open(struct confine *c, const char *const comp[], size_t n, int flags)
 	if (!c->no_openat2) {
 		if (path_join(comp, n, path, sizeof(path)) < 0)
 			return -ENAMETOOLONG;
-		fd = open_beneath(c->rootfd, path, flags);
-		if (fd != -ENOSYS)
+		/*
+		 * Hiding dot-names, the kernel follows no symlink: it would not
+		 * say where one leads.  A path with one (ELOOP) takes the walk,
+		 * which sees every name a link leads through.
+		 */
+		fd = open_beneath(c->rootfd, path, flags, c->show_hidden ? 0 : RESOLVE_NO_SYMLINKS);
+		if (fd != -ENOSYS && !(fd == -ELOOP && !c->show_hidden))
 			return fd;
-		c->no_openat2 = true;
+		if (fd == -ENOSYS)
+			c->no_openat2 = true;
 	}
-	return confine_walk(c->rootfd, comp, n, flags);
+	return confine_walk(c->rootfd, comp, n, flags, c->show_hidden);
 }
 
 /* The walk's state: a stack of directory fds above the root, and what is left to resolve. */
@@ -85,6 +92,7 @@ struct walk {
 	size_t	todo_off;
 	int	hops;
 	int	final;			/* the last component, opened with the caller's flags */
+	bool	show_hidden;
 };
 
 static int
@@ -161,6 +169,9 @@ walk_step(struct walk *w, const char *name, bool last, int flags)
 		(void)close(w->fds[--w->depth]);
 		return 0;
 	}
+	/* Reached through a link ("." and ".." are gone by now): hidden means hidden. */
+	if (!w->show_hidden && name[0] == '.')
+		return -ENOENT;
 	/* The last component opens with the caller's flags; O_NOFOLLOW makes a symlink ELOOP. */
 	fd = openat(walk_cur(w), name, (last ? flags : O_PATH) | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 && !(last && errno == ELOOP))
@@ -200,9 +211,9 @@ walk_more(const struct walk *w)
 }
 
 int
-confine_walk(int rootfd, const char *const comp[], size_t n, int flags)
+confine_walk(int rootfd, const char *const comp[], size_t n, int flags, bool show_hidden)
 {
-	struct walk w = { .rootfd = rootfd, .final = -1 };
+	struct walk w = { .rootfd = rootfd, .final = -1, .show_hidden = show_hidden };
 	char name[NAME_MAX + 2];
 	int r = 0, fd;
 

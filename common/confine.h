@@ -11,10 +11,16 @@
 struct confine {
 	int	rootfd;		/* O_PATH | O_DIRECTORY, opened once */
 	bool	no_openat2;	/* the kernel said ENOSYS: walk by hand */
+	bool	show_hidden;	/* false: no symlink is followed to a name starting with '.' */
 };
 
-/* Open dir as the root.  Returns 0 or -errno; *c is set only on success. */
-int confine_init(struct confine *c, const char *dir);
+/*
+ * Open dir as the root.  Returns 0 or -errno; *c is set only on success.
+ * Unless show_hidden, a symlink that leads to or through a hidden name
+ * (one starting with '.') is not followed there: -ENOENT, as that name
+ * asked for directly is refused by path_split().
+ */
+int confine_init(struct confine *c, const char *dir, bool show_hidden);
 
 void confine_close(struct confine *c);
 
@@ -33,6 +39,6 @@ int confine_open(struct confine *c, const char *const comp[], size_t n, int flag
  * symlinks by hand with a hop limit: what confine_open() uses when
  * openat2() is missing (Linux < 5.6).  Public so tests can run both.
  */
-int confine_walk(int rootfd, const char *const comp[], size_t n, int flags);
+int confine_walk(int rootfd, const char *const comp[], size_t n, int flags, bool show_hidden);
 
 #endif

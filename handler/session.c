@@ -30,7 +30,7 @@ session_open(struct session *s, const struct options *opt)
 	s->opt = opt;
 	s->out = STDOUT_FILENO;
 	line_init(&s->in, FS_LINE_MAX);
-	if ((r = confine_init(&s->root, opt->root)) < 0)
+	if ((r = confine_init(&s->root, opt->root, opt->show_hidden)) < 0)
 		return r;
 	if (fstat(s->out, &st) == -1)
 		return -errno;

@@ -56,7 +56,7 @@ make_tree(void)
 		FUZZ_ASSERT(symlink(links[i][1], p) == 0);
 	}
 	atexit(cleanup);
-	FUZZ_ASSERT(confine_init(&c, root) == 0);
+	FUZZ_ASSERT(confine_init(&c, root, true) == 0);
 }
 
 /* The fd must name something at or beneath the root. */
@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    path_split(path, true, comp, FS_COMP_MAX, &n) < 0)
 		return 0;
 	a = confine_open(&c, comp, n, O_PATH);
-	b = confine_walk(c.rootfd, comp, n, O_PATH);
+	b = confine_walk(c.rootfd, comp, n, O_PATH, true);
 	FUZZ_ASSERT((a >= 0) == (b >= 0));
 	if (a < 0) {
 		FUZZ_ASSERT(a == b || (a == -ELOOP && b == -EXDEV) || (a == -EXDEV && b == -ELOOP));

@@ -166,6 +166,27 @@ class GetTest(PipeCase):
         self.assertEqual(self.one(b"GET .hidden").code, 404)
         self.assertEqual(self.one(b"GET .hidden", ["--show-hidden"]).body, b"secret")
 
+    def test_links_to_hidden_names_not_followed(self):
+        # Hidden means hidden: a link to (or through) a dot-name leads nowhere, unless shown.
+        os.mkdir(os.path.join(self.root, ".git"))
+        self.write(".git/config", b"[core]")
+        os.symlink(".hidden", os.path.join(self.root, "alias"))
+        os.symlink(".git", os.path.join(self.root, "g"))
+        os.symlink("../.git/config", os.path.join(self.root, "sub", "cfg"))
+        for path in (b"alias", b"g/config", b"sub/cfg"):
+            self.assertEqual(self.one(b"GET " + path).code, 404, path)
+            self.assertEqual(self.one(b"STAT " + path).code, 404, path)
+        self.assertEqual(self.one(b"LIST g").code, 404)
+        names = [l.split(b" ")[3] for l in self.one(b"LIST").body.split(b"\n")[:-1]]
+        self.assertNotIn(b"alias", names)
+        self.assertNotIn(b"g", names)
+        self.assertIn(b"link", names)  # a link to a visible name still is
+        self.assertNotIn(b"cfg", self.one(b"LIST sub").body)
+        shown = ["--show-hidden"]
+        self.assertEqual(self.one(b"GET alias", shown).body, b"secret")
+        self.assertEqual(self.one(b"GET g/config", shown).body, b"[core]")
+        self.assertEqual(self.one(b"GET sub/cfg", shown).body, b"[core]")
+
 
 class StatTest(PipeCase):
     def test_file_and_dir(self):

@@ -68,6 +68,15 @@ setup(void)
 	mk("dangling", "nope");
 	mk("chain1", "chain2");
 	mk("chain2", "dir/b.txt");
+	mk(".secret", NULL);
+	mk(".hdir/", NULL);
+	mk(".hdir/f", NULL);
+	mk("hid", ".secret");
+	mk("hiddir", ".hdir");
+	mk("viadir", ".hdir/f");
+	mk("dir/hidup", "../.secret");
+	mk("hidchain", "chain3");
+	mk("chain3", "./.hdir/../.secret");
 }
 
 static void
@@ -108,7 +117,7 @@ static const struct {
 };
 
 static void
-check_row(int i, bool walk, int flags)
+check_row(int i, bool walk, int flags, bool show_hidden)
 {
 	char buf[256], exp[PATH_MAX * 2];
 	const char *comp[16];
@@ -117,10 +126,11 @@ check_row(int i, bool walk, int flags)
 	size_t n;
 	int fd;
 
-	ck_assert_int_eq(confine_init(&c, root), 0);
+	ck_assert_int_eq(confine_init(&c, root, show_hidden), 0);
 	strcpy(buf, cases[i].path);
 	ck_assert_int_eq(path_split(buf, true, comp, 16, &n), 0);
-	fd = walk ? confine_walk(c.rootfd, comp, n, flags) : confine_open(&c, comp, n, flags);
+	fd = walk ? confine_walk(c.rootfd, comp, n, flags, show_hidden) :
+	    confine_open(&c, comp, n, flags);
 	if (cases[i].err != 0) {
 		ck_assert_msg(fd == cases[i].err, "%s (%s): got %d, want %d", cases[i].path,
 		    walk ? "walk" : "openat2", fd, cases[i].err);
@@ -138,19 +148,53 @@ check_row(int i, bool walk, int flags)
 
 START_TEST(openat2_path)
 {
-	check_row(_i, false, O_PATH);
+	check_row(_i, false, O_PATH, true);
 }
 END_TEST
 
 START_TEST(walk_path)
 {
-	check_row(_i, true, O_PATH);
+	check_row(_i, true, O_PATH, true);
 }
 END_TEST
 
 START_TEST(walk_read)
 {
-	check_row(_i, true, O_RDONLY | O_NONBLOCK);
+	check_row(_i, true, O_RDONLY | O_NONBLOCK, true);
+}
+END_TEST
+
+/* Hiding dot-names, links take the walk: every row must come out the same. */
+START_TEST(hiding_path)
+{
+	check_row(_i, false, O_PATH, false);
+}
+END_TEST
+
+/* Links that lead to or through a hidden name: followed only when hidden names are shown. */
+static const char *const hidden_links[] = {
+	"hid", "hiddir/f", "viadir", "dir/hidup", "hidchain",
+};
+
+START_TEST(links_to_hidden_names)
+{
+	const char *comp[16];
+	struct confine c;
+	char buf[64];
+	size_t n;
+	int fd;
+
+	snprintf(buf, sizeof(buf), "%s", hidden_links[_i]);
+	ck_assert_int_eq(path_split(buf, false, comp, 16, &n), 0);	/* not hidden by name */
+	ck_assert_int_eq(confine_init(&c, root, false), 0);
+	ck_assert_int_eq(confine_open(&c, comp, n, O_PATH), -ENOENT);
+	ck_assert_int_eq(confine_walk(c.rootfd, comp, n, O_RDONLY, false), -ENOENT);
+	c.show_hidden = true;
+	ck_assert_int_ge(fd = confine_open(&c, comp, n, O_RDONLY), 0);
+	close(fd);
+	ck_assert_int_ge(fd = confine_walk(c.rootfd, comp, n, O_RDONLY, true), 0);
+	close(fd);
+	confine_close(&c);
 }
 END_TEST
 
@@ -160,9 +204,9 @@ START_TEST(root_missing)
 	char p[PATH_MAX * 2];
 
 	snprintf(p, sizeof(p), "%s/nope", top);
-	ck_assert_int_eq(confine_init(&c, p), -ENOENT);
+	ck_assert_int_eq(confine_init(&c, p, false), -ENOENT);
 	snprintf(p, sizeof(p), "%s/outside.txt", top);
-	ck_assert_int_eq(confine_init(&c, p), -ENOTDIR);
+	ck_assert_int_eq(confine_init(&c, p, false), -ENOTDIR);
 }
 END_TEST
 
@@ -176,6 +220,8 @@ unit_suite(void)
 	tcase_add_loop_test(tc, openat2_path, 0, ARRAY_LEN(cases));
 	tcase_add_loop_test(tc, walk_path, 0, ARRAY_LEN(cases));
 	tcase_add_loop_test(tc, walk_read, 0, ARRAY_LEN(cases));
+	tcase_add_loop_test(tc, hiding_path, 0, ARRAY_LEN(cases));
+	tcase_add_loop_test(tc, links_to_hidden_names, 0, ARRAY_LEN(hidden_links));
 	tcase_add_test(tc, root_missing);
 	suite_add_tcase(s, tc);
 	return s;
