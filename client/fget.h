@@ -105,12 +105,20 @@ struct progress {
 };
 
 /* The program's state, one per run. */
+#define FGET_PARKED_MAX	4	/* idle connections kept for later URLs (pool.c) */
+
 struct fget {
 	const struct options *opt;
-	struct conn	 conn;
+	struct conn	 conn;		/* the one in use */
+	struct conn	 parked[FGET_PARKED_MAX];	/* idle, least recently used first */
+	size_t		 nparked;
 	char		*buf;		/* FGET_BUF_SIZE bytes */
 	unsigned	 last_err;	/* the last ERR code, for --retry */
 };
+
+/* pool.c: make f->conn u's connection if one is parked (parking the current one); close all. */
+void pool_use(struct fget *f, const struct url *u);
+void pool_close(struct fget *f);
 
 /*
  * conn.c.  Functions that return int return 0 or an FGET_* status, having

@@ -363,7 +363,7 @@ main(int argc, char *argv[])
 		if ((r = run_one(&f, i, outdir)) != 0 && status == FGET_OK)
 			status = r;
 	}
-	conn_close(&f.conn);
+	pool_close(&f);
 	free(f.buf);
 	if (outdir != AT_FDCWD)
 		(void)close(outdir);	/* a directory fd */

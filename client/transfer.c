@@ -29,6 +29,7 @@ transfer_request(struct fget *f, const struct url *u, const char *line, size_t l
 	for (tries = 0;; tries++) {
 		bool reused;
 
+		pool_use(f, u);
 		if ((r = conn_get(&f->conn, u)) != 0)
 			return r;
 		reused = f->conn.answered > 0;

@@ -187,8 +187,29 @@ class ConnectionTest(DownloadCase):
     def test_other_port_other_connection(self):
         with Server(self.root) as other:
             p = self.ok(self.url("/small.bin"), fh.url(other, path="/small.bin"),
-                        self.url("/small.bin"))
+                        self.url("/small.bin"), fh.url(other, path="/empty"))
             self.assertEqual(p.stdout, self.small * 3)
+            fh.wait_until(lambda: len(fh.requests(self.srv)) == 2, what="two log lines")
+            fh.wait_until(lambda: len(fh.requests(other)) == 2, what="two log lines")
+            # A, B, A, B: each server's connection waits while the other is used.
+            self.assertEqual(fh.connections(self.srv), 1)
+            self.assertEqual(fh.connections(other), 1)
+
+    def test_pool_keeps_four_idle_connections(self):
+        # Six servers in turn, then 5, 2 and 0 again.  Four idle connections wait, the
+        # least recently used closed first: parking 4 closes 0's, parking 5 closes 1's;
+        # 5 is the one in use, 2 is still parked, 0 needs a new connection.
+        servers = [self.srv]
+        for _ in range(5):
+            s = Server(self.root)
+            self.addCleanup(s.stop)
+            servers.append(s)
+        urls = [fh.url(s, path="/small.bin") for s in servers]
+        p = self.ok(*(urls + [urls[5], urls[2], urls[0]]))
+        self.assertEqual(p.stdout, self.small * 9)
+        for s, n in zip(servers, (2, 1, 2, 1, 1, 2)):
+            fh.wait_until(lambda: len(fh.requests(s)) == n, what="%d log lines" % n)
+        self.assertEqual([fh.connections(s) for s in servers], [2, 1, 1, 1, 1, 1])
 
     def test_verbose_shows_requests_and_headers(self):
         p = self.ok("-v", self.url("/dir/with%20space.txt"))
