@@ -205,10 +205,16 @@ conn_open(struct conn *c, const struct url *u)
 }
 
 /* Connected to u's host and port: the open connection if it is the same one. */
+bool
+conn_is_for(const struct conn *c, const struct url *u)
+{
+	return c->fd >= 0 && c->port == u->port && strcmp(c->host, u->host) == 0;
+}
+
 int
 conn_get(struct conn *c, const struct url *u)
 {
-	if (c->fd >= 0 && c->port == u->port && strcmp(c->host, u->host) == 0)
+	if (conn_is_for(c, u))
 		return 0;
 	conn_close(c);
 	return conn_open(c, u);

@@ -125,6 +125,8 @@ void pool_close(struct fget *f);
  * logged why; a failure that leaves the stream unusable closes it.
  */
 void conn_init(struct conn *c, const struct options *opt);
+/* Whether c is open to u's host and port. */
+bool conn_is_for(const struct conn *c, const struct url *u);
 /* Be connected to u's host and port: the open connection if it is that one. */
 int conn_get(struct conn *c, const struct url *u);
 /* Close (the server sees EOF); harmless when closed. */

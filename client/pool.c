@@ -10,12 +10,6 @@
 
 #include "fget.h"
 
-static bool
-conn_is_for(const struct conn *c, const struct url *u)
-{
-	return c->fd >= 0 && c->port == u->port && strcmp(c->host, u->host) == 0;
-}
-
 /* Keep f->conn for later, closing the longest idle if none is free. */
 static void
 pool_park(struct fget *f)
