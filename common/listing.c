@@ -28,11 +28,11 @@ u64_digits(uint64_t v, char *end)
  * 100,000 lines, and printf's format parsing was a visible share of it.
  */
 int
-listing_format(char type, uint64_t size, int64_t mtime, const char *name, char *dst,
-    size_t dstsize)
+listing_format(char type, uint64_t size, int64_t mtime, const char *name, size_t nlen,
+    char *dst, size_t dstsize)
 {
 	char nums[48], *p = nums + sizeof(nums), *start;
-	size_t nlen = strlen(name), numlen;
+	size_t numlen;
 	uint64_t m = mtime < 0 ? (uint64_t)0 - (uint64_t)mtime : (uint64_t)mtime;
 	ssize_t elen;
 

@@ -26,6 +26,7 @@ struct entry {
 	uint64_t	size;
 	int64_t		mtime;
 	char		type;
+	uint8_t		len;	/* the name's, <= NAME_MAX (getdents) */
 };
 
 struct dirlist {
@@ -71,6 +72,8 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 
 	if (d->n >= max)
 		return -EFBIG;
+	if (nlen > NAME_MAX + 1)
+		return -ENAMETOOLONG;	/* not from a kernel we know */
 	if (grow((void **)&d->e, &d->cap, d->n + 1, sizeof(*d->e)) < 0 ||
 	    grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
 		return -ENOMEM;
@@ -81,6 +84,7 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 		.size = st->st_size < 0 ? 0 : (uint64_t)st->st_size,
 		.mtime = (int64_t)st->st_mtim.tv_sec,
 		.type = S_ISDIR(st->st_mode) ? 'd' : 'f',
+		.len = (uint8_t)(nlen - 1),
 	};
 	d->names_len += nlen;
 	return 0;
@@ -233,7 +237,7 @@ dirlist_send(struct session *s, struct dirlist *d)
 		return -ENOMEM;
 	for (len = 0, i = 0; i < d->n; i++) {
 		n = listing_format(d->e[i].type, d->e[i].size, d->e[i].mtime,
-		    d->names + d->e[i].name, body + len, cap - len);
+		    d->names + d->e[i].name, d->e[i].len, body + len, cap - len);
 		len += n < 0 ? 0 : (size_t)n;	/* names come from getdents: <= NAME_MAX */
 	}
 	hlen = (size_t)snprintf(hdr, sizeof(hdr), "OK %zu entries=%zu\n", len, d->n);

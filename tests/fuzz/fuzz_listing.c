@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(strchr(e.name, '/') == NULL);
 	FUZZ_ASSERT(strcmp(e.name, ".") != 0 && strcmp(e.name, "..") != 0);
 	/* What we would format for it parses back to the same entry. */
-	n = listing_format(e.type, e.size, e.mtime, e.name, line, sizeof(line));
+	n = listing_format(e.type, e.size, e.mtime, e.name, e.name_len, line, sizeof(line));
 	FUZZ_ASSERT(n > 0);
 	FUZZ_ASSERT(listing_parse(line, (size_t)n - 1, &again) == 0);
 	FUZZ_ASSERT(again.size == e.size && again.mtime == e.mtime && again.type == e.type);

@@ -10,11 +10,11 @@ START_TEST(format)
 {
 	char out[LISTING_LINE_MAX];
 
-	ck_assert_int_eq(listing_format('f', 5, 7, "a b", out, sizeof(out)), 12);
+	ck_assert_int_eq(listing_format('f', 5, 7, "a b", strlen("a b"), out, sizeof(out)), 12);
 	ck_assert_str_eq(out, "f 5 7 a%20b\n");
-	ck_assert_int_gt(listing_format('d', 0, -1, "x\ny\xff", out, sizeof(out)), 0);
+	ck_assert_int_gt(listing_format('d', 0, -1, "x\ny\xff", strlen("x\ny\xff"), out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "d 0 -1 x%0Ay%FF\n");
-	ck_assert_int_eq(listing_format('f', 1, 1, "abc", out, 9), -ENAMETOOLONG);
+	ck_assert_int_eq(listing_format('f', 1, 1, "abc", strlen("abc"), out, 9), -ENAMETOOLONG);
 }
 END_TEST
 
@@ -25,10 +25,10 @@ START_TEST(format_longest)
 
 	memset(name, ' ', NAME_MAX);
 	name[NAME_MAX] = '\0';
-	ck_assert_int_gt(listing_format('f', UINT64_MAX, INT64_MIN, name, out, sizeof(out)), 0);
+	ck_assert_int_gt(listing_format('f', UINT64_MAX, INT64_MIN, name, strlen(name), out, sizeof(out)), 0);
 	name[NAME_MAX] = 'x';
 	name[NAME_MAX + 1] = '\0';
-	ck_assert_int_eq(listing_format('f', 1, 1, name, out, sizeof(out)), -ENAMETOOLONG);
+	ck_assert_int_eq(listing_format('f', 1, 1, name, strlen(name), out, sizeof(out)), -ENAMETOOLONG);
 }
 END_TEST
 
@@ -65,7 +65,7 @@ START_TEST(round_trip)
 {
 	char out[LISTING_LINE_MAX];
 	struct listing_entry e;
-	int n = listing_format('f', 123, 456, "we\x01ird %name", out, sizeof(out));
+	int n = listing_format('f', 123, 456, "we\x01ird %name", strlen("we\x01ird %name"), out, sizeof(out));
 
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(listing_parse(out, (size_t)n - 1, &e), 0);
