@@ -191,13 +191,21 @@ class OneSegmentTest(harness.TreeCase):
                  (b"LIST dir", None), (b"GET empty", b""), (b"STAT small", b""))
         with Server(self.root) as srv:
             for line, body in cases:
-                with self.subTest(line=line), srv.connect() as c:
-                    before = data_segments_in(c.sock)
-                    a = c.request(line)  # times out if a held header were never pushed
-                    self.assertTrue(a.ok, a.header)
-                    if body is not None:
-                        self.assertEqual(a.body, body)
-                    self.assertEqual(data_segments_in(c.sock) - before, 1)
+                # A handler stalled between header and body (a loaded CI machine) may see
+                # the header pushed alone: three tries, one must be a single segment.
+                # Without MSG_MORE every try counts two.
+                counts = []
+                for _ in range(3):
+                    with self.subTest(line=line), srv.connect() as c:
+                        before = data_segments_in(c.sock)
+                        a = c.request(line)  # times out if a held header were never pushed
+                        self.assertTrue(a.ok, a.header)
+                        if body is not None:
+                            self.assertEqual(a.body, body)
+                        counts.append(data_segments_in(c.sock) - before)
+                    if counts[-1] == 1:
+                        break
+                self.assertIn(1, counts, line)
 
 
 class Ipv6Test(harness.TreeCase):
