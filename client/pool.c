@@ -32,7 +32,8 @@ pool_use(struct fget *f, const struct url *u)
 		return;
 	if (f->conn.fd >= 0 && f->conn.body_left == 0)
 		pool_park(f);
-	conn_close(&f->conn);	/* one with a body owed is of no use */
+	else
+		conn_close(&f->conn);	/* one with a body owed is of no use */
 	for (i = 0; i < f->nparked; i++) {
 		if (!conn_is_for(&f->parked[i], u))
 			continue;

@@ -128,7 +128,21 @@ static const struct rule serve_rules[] = {
 /* What a LIST calls once per entry: tested first, see sysfilter_build(). */
 static const unsigned hot_list[] = { __NR_getdents64, __NR_newfstatat };
 
-/* An errno in 2048..4095 that changes whenever the lists do (FNV-1a over them). */
+/* FNV-1a over every field of the rules, so that changing any check changes the probe. */
+static uint32_t
+rules_hash(uint32_t h, const struct rule *rules, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ rules[i].nr ^ rules[i].action) * 16777619u;
+		for (k = 0; k < rules[i].nchecks; k++)
+			h = (h ^ rules[i].check[k].at ^ rules[i].check[k].value) * 16777619u;
+	}
+	return h;
+}
+
+/* An errno in 2048..4095 that changes whenever the lists or rules do (FNV-1a over them). */
 int
 sysfilter_probe_errno(void)
 {
@@ -139,11 +153,8 @@ sysfilter_probe_errno(void)
 		h = (h ^ serve_list[i]) * 16777619u;
 	for (i = 0; i < N_OF(spawn_list); i++)
 		h = (h ^ spawn_list[i]) * 16777619u;
-	for (i = 0; i < N_OF(spawn_rules); i++)
-		h = (h ^ spawn_rules[i].nr ^ spawn_rules[i].check[0].value ^ spawn_rules[i].action) *
-		    16777619u;
-	for (i = 0; i < N_OF(serve_rules); i++)
-		h = (h ^ serve_rules[i].nr ^ serve_rules[i].check[0].at) * 16777619u;
+	h = rules_hash(h, spawn_rules, N_OF(spawn_rules));
+	h = rules_hash(h, serve_rules, N_OF(serve_rules));
 	return 2048 + (int)(h % 2048);
 }
 

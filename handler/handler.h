@@ -40,7 +40,7 @@ int session_open(struct session *s, const struct options *opt);
 void session_serve(struct session *s);
 void session_close(struct session *s);
 int session_send_header(struct session *s, const char *header, size_t len);
-int session_send_header_more(struct session *s, const char *header, size_t len);
+int session_send_header_before(struct session *s, const char *header, size_t len, uint64_t body);
 void session_send_error(struct session *s, enum fs_status status);
 
 /*

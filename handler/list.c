@@ -241,8 +241,7 @@ dirlist_send(struct session *s, struct dirlist *d)
 		len += n < 0 ? 0 : (size_t)n;	/* names come from getdents: <= NAME_MAX */
 	}
 	hlen = (size_t)snprintf(hdr, sizeof(hdr), "OK %zu entries=%zu\n", len, d->n);
-	r = len > 0 ? session_send_header_more(s, hdr, hlen) : session_send_header(s, hdr, hlen);
-	if (r == 0 && len > 0) {
+	if ((r = session_send_header_before(s, hdr, hlen, len)) == 0 && len > 0) {
 		r = io_write_all(s->out, body, len, (int)s->opt->timeout_s * 1000);
 		if (r == 0)
 			s->sent += len;

@@ -46,32 +46,33 @@ session_open(struct session *s, const struct options *opt)
 	return 0;
 }
 
-int
-session_send_header(struct session *s, const char *header, size_t len)
+static int
+send_header(struct session *s, const char *header, size_t len, int flags)
 {
-	int r = io_write_all(s->out, header, len, (int)s->opt->timeout_s * 1000);
+	int r = io_send_all(s->out, header, len, flags, (int)s->opt->timeout_s * 1000);
 
 	if (r < 0)
 		s->gone = true;
 	return r;
 }
 
+int
+session_send_header(struct session *s, const char *header, size_t len)
+{
+	return send_header(s, header, len, 0);
+}
+
 /*
- * A header whose body follows at once: on a socket MSG_MORE holds it back,
- * so header and body leave in one segment (a small GET is one packet, not
- * two).  The body's last write, which carries no MSG_MORE, pushes both;
- * a body that fails ends the connection, and close() sends what is held.
+ * A header whose body (body bytes) follows at once: on a socket MSG_MORE
+ * holds it back, so header and body leave in one segment (a small GET is
+ * one packet, not two).  The body's last write, which carries no MSG_MORE,
+ * pushes both; a body that fails ends the connection, and close() sends
+ * what is held.  An empty body: nothing would push it, so none.
  */
 int
-session_send_header_more(struct session *s, const char *header, size_t len)
+session_send_header_before(struct session *s, const char *header, size_t len, uint64_t body)
 {
-	int r;
-
-	if (!s->out_is_socket)
-		return session_send_header(s, header, len);
-	if ((r = io_send_all(s->out, header, len, MSG_MORE, (int)s->opt->timeout_s * 1000)) < 0)
-		s->gone = true;
-	return r;
+	return send_header(s, header, len, body > 0 && s->out_is_socket ? MSG_MORE : 0);
 }
 
 void

@@ -89,9 +89,7 @@ verb_get(struct session *s, struct request *req)
 		count = req->count;
 	n = snprintf(hdr, sizeof(hdr), "OK %" PRIu64 " size=%" PRIu64 " mtime=%" PRId64 "\n",
 	    count, size, (int64_t)st.st_mtim.tv_sec);
-	r = count > 0 ? session_send_header_more(s, hdr, (size_t)n) :
-	    session_send_header(s, hdr, (size_t)n);
-	if (r == 0 && count > 0 &&
+	if (session_send_header_before(s, hdr, (size_t)n, count) == 0 && count > 0 &&
 	    (r = send_file(s, fd, req->offset, count)) < 0) {
 		/* The header promised count bytes: closing is the only honest way out. */
 		if (r == -ENODATA)
