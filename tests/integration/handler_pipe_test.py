@@ -2,6 +2,7 @@
 """filesvc-handler over pipes: the protocol, request by request, as docs/protocol.md states it."""
 
 import os
+import random
 import subprocess
 import time
 import urllib.parse
@@ -111,6 +112,21 @@ class ListTest(PipeCase):
         for i in range(3000):
             names.add((b"prefix-%05d" % ((i * 7919) % 3000)) if i % 3 else (b"\xe9t\xe9-%d" % i))
         self.assert_listed_sorted(b"many", names)
+
+    def test_random_names_sorted_bytewise(self):
+        # Names of every byte but NUL and '/': each starts with 0 to 12 bytes of one of a
+        # few stems, so keys first differ at every byte of the sort's 8-byte key and past
+        # it (ties told apart by name), and short names end inside the key.
+        rnd = random.Random(6)
+        alphabet = bytes(b for b in range(1, 256) if b != ord("/"))
+        stems = [bytes(rnd.choice(alphabet) for _ in range(12)) for _ in range(4)]
+        names = set()
+        while len(names) < 4000:
+            n = rnd.choice(stems)[:rnd.randint(0, 12)]
+            n += bytes(rnd.choice(alphabet) for _ in range(rnd.randint(1, 12)))
+            if not n.startswith(b"."):
+                names.add(n)
+        self.assert_listed_sorted(b"random", names)
 
     def test_shared_prefix_sorted_bytewise(self):
         # All names share a prefix longer than the sort's 8-byte key (the handler keys
