@@ -20,28 +20,47 @@ pool_park(struct fget *f)
 		f->nparked--;
 	}
 	f->parked[f->nparked++] = f->conn;
-	conn_init(&f->conn, f->opt);
 }
 
-void
-pool_use(struct fget *f, const struct url *u)
+/* Take the parked connection to u's server out of the pool into c; false if none. */
+static bool
+pool_take(struct fget *f, const struct url *u, struct conn *c)
 {
 	size_t i;
 
+	for (i = 0; i < f->nparked; i++) {
+		if (!conn_is_for(&f->parked[i], u))
+			continue;
+		*c = f->parked[i];
+		memmove(&f->parked[i], &f->parked[i + 1], (f->nparked - i - 1) * sizeof(f->parked[0]));
+		f->nparked--;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Looked up before f->conn is parked, so a full pool never closes the
+ * very connection wanted (A B C D E A reuses A).  The transfer's -m
+ * clock, started on f->conn, goes with it to whichever connection
+ * serves it.
+ */
+void
+pool_use(struct fget *f, const struct url *u)
+{
+	int64_t deadline = f->conn.deadline;
+	struct conn next;
+
 	if (conn_is_for(&f->conn, u))
 		return;
+	if (!pool_take(f, u, &next))
+		conn_init(&next, f->opt);
 	if (f->conn.fd >= 0 && f->conn.body_left == 0)
 		pool_park(f);
 	else
 		conn_close(&f->conn);	/* one with a body owed is of no use */
-	for (i = 0; i < f->nparked; i++) {
-		if (!conn_is_for(&f->parked[i], u))
-			continue;
-		f->conn = f->parked[i];
-		memmove(&f->parked[i], &f->parked[i + 1], (f->nparked - i - 1) * sizeof(f->parked[0]));
-		f->nparked--;
-		return;
-	}
+	f->conn = next;
+	f->conn.deadline = deadline;
 }
 
 void

@@ -211,6 +211,20 @@ class ConnectionTest(DownloadCase):
             fh.wait_until(lambda: len(fh.requests(s)) == n, what="%d log lines" % n)
         self.assertEqual([fh.connections(s) for s in servers], [2, 1, 1, 1, 1, 1])
 
+    def test_pool_looks_up_before_parking(self):
+        # Five servers in turn, then the first again: the pool holds the first four while
+        # the fifth is in use, and parking the fifth must not close the one wanted next.
+        servers = [self.srv]
+        for _ in range(4):
+            s = Server(self.root)
+            self.addCleanup(s.stop)
+            servers.append(s)
+        urls = [fh.url(s, path="/small.bin") for s in servers]
+        p = self.ok(*(urls + [urls[0]]))
+        self.assertEqual(p.stdout, self.small * 6)
+        fh.wait_until(lambda: len(fh.requests(self.srv)) == 2, what="two log lines")
+        self.assertEqual(fh.connections(self.srv), 1)
+
     def test_verbose_shows_requests_and_headers(self):
         p = self.ok("-v", self.url("/dir/with%20space.txt"))
         self.assertIn(b"> GET /dir/with%20space.txt\n", p.stderr)

@@ -77,6 +77,42 @@ class NetworkTest(ExitCase):
             self.status("-m", "1", fh.url("127.0.0.1", s.getsockname()[1], "/a.txt"), want=28,
                         say=b"timed out")
 
+    def test_timeout_28_on_a_second_server(self):
+        # -m covers each transfer, whichever connection carries it: after a URL on
+        # one server, a second server that never answers still times out.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(4)
+            t0 = time.monotonic()
+            p = fh.fget("-m", "2", self.url("/a.txt"),
+                        fh.url("127.0.0.1", s.getsockname()[1], "/a.txt"), timeout=30)
+            self.assertEqual(p.returncode, 28, p.stderr)
+            self.assertEqual(p.stdout, b"hello\n")
+            self.assertLess(time.monotonic() - t0, 15)
+
+    def test_max_time_restarts_on_a_parked_connection(self):
+        # A, then B three times (1.3 s each, under -m 2), then A again: A's parked
+        # connection must get the new transfer's clock, not keep its first one.
+        def slow(c, n, line):
+            while line:
+                time.sleep(1.3)
+                c.sendall(b"OK 2 size=2 mtime=1700000000\nb\n")
+                buf = b""
+                while b"\n" not in buf:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        return
+                    buf += chunk
+                line = buf.split(b"\n", 1)[0]
+        slow_srv = fh.FakeServer(slow)
+        self.addCleanup(slow_srv.close)
+        b = fh.url("127.0.0.1", slow_srv.port, "/b.txt")
+        p = fh.fget("-m", "2", self.url("/a.txt"), b, b, b, self.url("/a.txt"), timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, b"hello\n" + b"b\n" * 3 + b"hello\n")
+        fh.wait_until(lambda: len(fh.requests(self.srv)) == 2, what="two log lines")
+        self.assertEqual(fh.connections(self.srv), 1)
+
     def test_timeout_28_body_stalls(self):
         self.write("big.bin", os.urandom(4 << 20))
         relay = fh.Relay(self.srv.port, 1 << 20)  # passes 1 MiB, then holds still
