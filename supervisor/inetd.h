@@ -77,6 +77,7 @@ struct supervisor {
 	bool			 status_armed;	/* a STATUS= update is due within a second */
 	bool			 proxy_armed;	/* proxyfd fires by the oldest deadline */
 	uint64_t		 accepted, refused, failed;
+	uint64_t		 unproxied;	/* closed before their PROXY header */
 };
 
 /* listen.c: open the -l sockets and adopt systemd's; die() on failure. */
@@ -98,6 +99,7 @@ void serve_close(struct supervisor *sv);
 /* For proxyin.c: whether -c is reached (children plus pending headers), and the rest. */
 bool serve_full(const struct supervisor *sv);
 void serve_listeners_poll(struct supervisor *sv);
+void serve_status_changed(struct supervisor *sv);
 void serve_timer_arm(int fd, int64_t ms, bool repeat);
 void serve_timer_drain(int fd);
 void serve_conn_start(struct supervisor *sv, const struct listener *l, int fd,

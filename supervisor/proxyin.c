@@ -41,6 +41,7 @@ release(struct supervisor *sv, struct pending *p)
 		log_msg(LOG_ERR, errno, "cannot remove fd %d from the epoll set", fd);
 	pending_remove(&sv->pend, p);
 	serve_listeners_poll(sv);	/* a -c slot is free again */
+	serve_status_changed(sv);
 	return fd;
 }
 
@@ -54,6 +55,7 @@ drop(struct supervisor *sv, struct pending *p, int err, const char *why)
 	if (addr_format((const struct sockaddr *)&p->peer, p->peerlen, &t) == 0)
 		addr_peer(&t, peer, sizeof(peer));
 	log_msg(LOG_WARNING, err, "%s: %s: closed", peer, why);
+	sv->unproxied++;
 	(void)close(release(sv, p));	/* we never wrote to it */
 }
 
@@ -85,6 +87,7 @@ proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
 		return;
 	}
 	timer_update(sv);
+	serve_status_changed(sv);
 }
 
 /* The header is taken: start the child for the client it names. */

@@ -105,12 +105,21 @@ serve_listeners_poll(struct supervisor *sv)
 	sv->polling = want;
 }
 
+/* With --proxy-protocol, the connections still owing their header hold -c slots too. */
 static void
 status_text(const struct supervisor *sv, char *dst, size_t size)
 {
-	(void)snprintf(dst, size, "%zu connections (at most %u), %" PRIu64 " started, %" PRIu64
-	    " over the per-source cap, %" PRIu64 " failed to start", sv->conns.live,
-	    sv->opt->max_conn, sv->accepted, sv->refused, sv->failed);
+	char waiting[64] = "", closed[64] = "";
+
+	if (sv->opt->proxy) {
+		(void)snprintf(waiting, sizeof(waiting), " and %zu awaiting a PROXY header",
+		    sv->pend.live);
+		(void)snprintf(closed, sizeof(closed), ", %" PRIu64 " closed without one",
+		    sv->unproxied);
+	}
+	(void)snprintf(dst, size, "%zu connections%s (at most %u), %" PRIu64 " started, %" PRIu64
+	    " over the per-source cap, %" PRIu64 " failed to start%s", sv->conns.live, waiting,
+	    sv->opt->max_conn, sv->accepted, sv->refused, sv->failed, closed);
 }
 
 /*
@@ -119,8 +128,8 @@ status_text(const struct supervisor *sv, char *dst, size_t size)
  * wake an idle supervisor for nothing.  So: a one-shot timer, armed by the
  * first change after each update.
  */
-static void
-status_changed(struct supervisor *sv)
+void
+serve_status_changed(struct supervisor *sv)
 {
 	if (!notify_enabled(&sv->nt) || sv->status_armed)
 		return;
@@ -189,7 +198,7 @@ refuse(struct supervisor *sv, const struct addr_text *remote, int fd)
 	log_msg(LOG_WARNING, 0, "%s: over %u connections from one source: closed", peer,
 	    sv->opt->max_per_source);
 	sv->refused++;
-	status_changed(sv);
+	serve_status_changed(sv);
 	(void)close(fd);	/* protocol-agnostic: we say nothing, we only close */
 }
 
@@ -331,7 +340,7 @@ reap_one(struct supervisor *sv, pid_t pid)
 	}
 	if (conn_remove(&sv->conns, pid, &s) == 0) {	/* else one we inherited across exec */
 		child_log(sv, &s, status);
-		status_changed(sv);
+		serve_status_changed(sv);
 	}
 	return true;
 }
@@ -431,7 +440,7 @@ spawned(struct supervisor *sv)
 		for (i = 0; i < n; i++)
 			spawn_done(sv, idx[i]);
 	} while (n == sizeof(idx) / sizeof(idx[0]));
-	status_changed(sv);
+	serve_status_changed(sv);
 	if (sv->unknown_pid != 0)
 		reap(sv);	/* an exit we held back may be ours now */
 	serve_listeners_poll(sv);	/* the workers have room again */

@@ -84,6 +84,23 @@ class Activated(ih.InetdCase):
         self.assertIn("listening on 127.0.0.1:%d" % self.port, self.logs())
 
     @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
+    def test_status_counts_connections_awaiting_a_proxy_header(self):
+        # Each holds a -c slot: STATUS= shows them, and those closed before a header.
+        self.start([HANDLER, "--root", self.root], extra=["--proxy-protocol"])
+        self.message("READY=1")
+        # wait_port's connection ended without a header; this one has sent nothing yet.
+        with harness.Conn("127.0.0.1", self.port) as c:
+            self.message("STATUS=0 connections and 1 awaiting a PROXY header (at most 100), "
+                         "0 started, 0 over the per-source cap, 0 failed to start, "
+                         "1 closed without one")
+            c.send(b"PROXY TCP4 192.0.2.1 127.0.0.1 5555 %d\r\n" % self.port)
+            self.check_served(c)
+        self.message("STATUS=0 connections and 0 awaiting a PROXY header (at most 100), "
+                     "1 started, 0 over the per-source cap, 0 failed to start, 1 closed without one")
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(20), 0)
+
+    @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
     def test_listen_and_notify_variables_stay_with_us(self):
         self.start(["/usr/bin/env"], extra=["-v"])
         self.message("READY=1")
