@@ -53,7 +53,10 @@ teardown(void)
 	(void)!system(cmd);
 }
 
-enum probe { READ_INSIDE, READ_OUTSIDE, WRITE_INSIDE, CREATE_INSIDE, SOCKET, EXEC };
+enum probe { READ_INSIDE, READ_OUTSIDE, WRITE_INSIDE, CREATE_INSIDE, SOCKET, EXEC, SIGNAL };
+
+/* The test's own process: SIGNAL's target, another process than the probe. */
+static pid_t tester;
 
 /* Runs in the sandboxed child: exit 0 when the operation succeeded, 10 + errno's class else. */
 static void
@@ -81,6 +84,9 @@ probe(int rootfd, enum probe what)
 	case EXEC:
 		execl("/bin/true", "true", (char *)NULL);
 		break;
+	case SIGNAL:	/* signal 0: only whether it may */
+		fd = syscall(SYS_tgkill, tester, tester, 0) == 0 ? 0 : -1;
+		break;
 	}
 	_exit(fd >= 0 ? 0 : (errno == EACCES ? 13 : 99));
 }
@@ -92,6 +98,7 @@ run_probe(enum probe what, bool sandboxed)
 	pid_t pid;
 
 	ck_assert_int_ge(rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0);
+	tester = getpid();
 	ck_assert_int_ge(pid = fork(), 0);
 	if (pid == 0) {
 		if (sandboxed && sandbox_enter(rootfd) < 0)
@@ -124,12 +131,25 @@ START_TEST(no_access_outside_or_writes)
 }
 END_TEST
 
-/* seccomp: a system call serving does not need kills the process. */
-START_TEST(killed_on_socket_or_exec)
+/*
+ * seccomp: a system call serving does not need kills the process.  No
+ * signal for another process either (the sanitizers' runtime needs them).
+ */
+#ifdef FS_SANITIZED
+#define N_KILLED	2
+#else
+#define N_KILLED	3
+#endif
+
+START_TEST(killed_on_socket_exec_or_signal)
 {
-	static const enum probe killed[] = { SOCKET, EXEC };
+	static const enum probe killed[] = { SOCKET, EXEC, SIGNAL };
 	int st;
 
+	if (killed[_i] == SIGNAL) {
+		st = run_probe(SIGNAL, false);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "control run failed: %#x", st);
+	}
 	st = run_probe(killed[_i], true);
 	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "probe %d: status %#x", _i, st);
 }
@@ -218,6 +238,11 @@ START_TEST(filter_is_the_allow_list)
 	ck_assert_uint_eq(bpf_run(prog, len, &d), SECCOMP_RET_KILL_PROCESS);
 	ck_assert_uint_eq(run_call(scope, 0x40000000u | __NR_read, 0, 0), SECCOMP_RET_KILL_PROCESS);
 	ck_assert_uint_eq(run_call(scope, __NR_socket, 0, 0), SECCOMP_RET_KILL_PROCESS);
+#ifndef FS_SANITIZED
+	ck_assert_uint_eq(run_call(scope, __NR_tgkill, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_call(scope, __NR_tkill, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_call(scope, __NR_kill, 0, 0), SECCOMP_RET_KILL_PROCESS);
+#endif
 	ck_assert_uint_eq(run_call(scope, __NR_execve, 0, 0),
 	    scope == FS_FILTER_SPAWN ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS);
 }
@@ -357,7 +382,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, inherited_filter_is_used, 0, 2);
 	tcase_add_test(tc, spawn_filter_starts_a_program);
 	tcase_add_loop_test(tc, no_access_outside_or_writes, 0, 3);
-	tcase_add_loop_test(tc, killed_on_socket_or_exec, 0, 2);
+	tcase_add_loop_test(tc, killed_on_socket_exec_or_signal, 0, N_KILLED);
 	suite_add_tcase(s, tc);
 	return s;
 }
