@@ -2,7 +2,8 @@
  * Directory listings: the LIST body, parsed line by line with
  * listing_parse() (the server is untrusted), printed ls-like: names one a
  * line with '/' after directories, or --long columns.  On a terminal,
- * control bytes in names print as '?' so a name cannot drive the terminal.
+ * control bytes in names (C0, DEL, C1) print as '?' so a name cannot
+ * drive the terminal (tty.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "fget.h"
 #include "listing.h"
 #include "log.h"
+#include "tty.h"
 
 struct lister {
 	struct fget	*f;
@@ -45,14 +47,11 @@ static int
 entry_print(struct lister *l, const struct listing_entry *e)
 {
 	char name[NAME_MAX + 1], size[32], when[64];
-	size_t i;
 	int n, r;
 
 	memcpy(name, e->name, e->name_len + 1);
-	for (i = 0; l->tty && i < e->name_len; i++) {
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			name[i] = '?';
-	}
+	if (l->tty)
+		tty_mask(name, e->name_len);
 	if (sizeof(l->out) - l->olen < NAME_MAX + 128 && (r = flush(l)) != 0)
 		return r;
 	if (!l->f->opt->long_list) {

@@ -170,6 +170,37 @@ class ListTest(DownloadCase):
         human = self.ok("--long", "--human", self.url("/")).stdout.decode()
         self.assertIn("12K", human)
 
+    def test_names_cannot_drive_a_terminal(self):
+        # C0, DEL and C1 (raw 0x9B is CSI on an 8-bit terminal; UTF-8 U+009B too) print
+        # as '?' on a terminal; UTF-8 text stays.  Into a pipe the names go out exact.
+        d = os.path.join(self.root.encode(), b"ctl")
+        os.mkdir(d)
+        names = [b"\x1b[2Jclear", b"\x9b" b"31m", b"\xc2\x9b" b"0m", b"caf\xc3\xa9", b"del\x7f"]
+        for n in names:
+            open(os.path.join(d, n), "wb").close()
+        self.assertEqual(self.ok(self.url("/ctl/")).stdout, b"".join(n + b"\n" for n in sorted(names)))
+        master, slave = os.openpty()
+        try:
+            p = fh.fget(self.url("/ctl/"), stdout=slave)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            os.close(slave)
+            slave = -1
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:     # EIO: the writer is gone and all was read
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(master)
+            if slave >= 0:
+                os.close(slave)
+        self.assertEqual(shown.replace(b"\r\n", b"\n"),
+                         b"?[2Jclear\ncaf\xc3\xa9\ndel?\n?31m\n??0m\n")
+
     def test_list_of_a_file_is_refused_by_the_server(self):
         p = fh.fget("-l", self.url("/small.bin"))
         self.assertEqual(p.returncode, 80)

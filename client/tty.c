@@ -1,0 +1,72 @@
+/*
+ * Masking control bytes in names bound for a terminal.  UTF-8 is decoded
+ * only far enough to tell a continuation byte (0x80-0xBF, half of them C1
+ * when alone) inside a valid sequence from a stray one.
+ */
+#include <stdbool.h>
+
+#include "tty.h"
+
+static bool
+cont(unsigned char c, unsigned char lo, unsigned char hi)
+{
+	return c >= lo && c <= hi;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s[0..left) (the Unicode
+ * standard's table: no overlong forms, surrogates or code points past
+ * U+10FFFF), or 0 when s does not start one.
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (left < n || !cont(s[1], lo, hi))
+		return 0;
+	for (i = 2; i < n; i++)
+		if (!cont(s[i], 0x80, 0xbf))
+			return 0;
+	return n;
+}
+
+void
+tty_mask(char *s, size_t len)
+{
+	unsigned char *u = (unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (u[i] < 0x80) {
+			if (u[i] < 0x20 || u[i] == 0x7f)
+				u[i] = '?';
+			i++;
+		} else if ((n = utf8_len(u + i, len - i)) == 0) {
+			if (u[i] <= 0x9f)	/* a stray C1 byte */
+				u[i] = '?';
+			i++;
+		} else {
+			if (n == 2 && u[i] == 0xc2 && u[i + 1] <= 0x9f)
+				u[i] = u[i + 1] = '?';	/* U+0080-U+009F */
+			i += n;
+		}
+	}
+}
