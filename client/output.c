@@ -107,6 +107,21 @@ output_complete(const struct output *o, const struct remote *rm)
 	    st.st_mtim.tv_sec == rm->mtime;
 }
 
+/*
+ * Whether fd is a working file fget may take over: a regular file of
+ * ours, with no other name.  In a shared directory (a sticky /tmp) a
+ * NAME.part someone else made must not become the download, nor a
+ * sidecar of theirs say what our NAME.part holds.
+ */
+static bool
+ours(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	    st.st_uid == geteuid();
+}
+
 /* NAME.part.meta, or "" when that name would be too long (then no sidecar). */
 static const char *
 sidecar_name(const struct output *o, char *buf, size_t size)
@@ -151,6 +166,10 @@ meta_read(const struct output *o, int fd, struct remote *ret)
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (sfd == -1)
 		return -errno;
+	if (!ours(sfd)) {
+		(void)close(sfd);	/* read-only */
+		return -EPERM;
+	}
 	sl = read(sfd, s, sizeof(s));
 	(void)close(sfd);	/* read-only */
 	return sl > 0 ? sidecar_parse(s, (size_t)sl, ret) : -EINVAL;
@@ -167,23 +186,44 @@ meta_clear(const struct output *o)
 	(void)unlinkat(o->dirfd, sidecar_name(o, side, sizeof(side)), 0);
 }
 
+/* The sidecar's one line, into a file of ours only; returns 0 or -errno. */
+static int
+sidecar_write(const struct output *o, const char *line, size_t len)
+{
+	char side[NAME_MAX + 8];
+	int fd, r;
+
+	/* No O_TRUNC before ours(): another name of the same file would lose its bytes. */
+	fd = openat(o->dirfd, sidecar_name(o, side, sizeof(side)),
+	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+	if (fd == -1)
+		return -errno;
+	if (!ours(fd))
+		r = -EPERM;
+	else if (ftruncate(fd, 0) == -1)
+		r = -errno;
+	else
+		r = io_write_all(fd, line, len, -1);
+	if (close(fd) == -1 && r == 0)
+		r = -errno;
+	return r;
+}
+
 static void
 meta_write(const struct output *o, const struct remote *rm)
 {
-	char s[32], t[32], side[NAME_MAX + 8], line[64];
+	char s[32], t[32], line[64];
 	int sl = snprintf(s, sizeof(s), "%" PRIu64, rm->size);
 	int tl = snprintf(t, sizeof(t), "%" PRId64, rm->mtime);
-	int n, fd, r = 0;
+	int n, r;
 
 	if (fsetxattr(o->fd, XATTR_SIZE, s, (size_t)sl, 0) == 0 &&
 	    fsetxattr(o->fd, XATTR_MTIME, t, (size_t)tl, 0) == 0)
 		return;
 	n = snprintf(line, sizeof(line), "%s %s\n", s, t);
-	fd = openat(o->dirfd, sidecar_name(o, side, sizeof(side)),
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-	if (fd == -1 || (r = io_write_all(fd, line, (size_t)n, -1)) < 0 || close(fd) == -1)
-		log_msg(LOG_WARNING, fd == -1 ? errno : -r, "cannot record what %s.part "
-		    "holds; -C - will start it over", o->shown);
+	if ((r = sidecar_write(o, line, (size_t)n)) < 0)
+		log_msg(LOG_WARNING, -r, "cannot record what %s.part holds; -C - will start "
+		    "it over", o->shown);
 }
 
 uint64_t
@@ -222,8 +262,7 @@ output_begin(struct output *o, uint64_t offset, const struct remote *rm)
 		log_msg(LOG_ERR, errno, "cannot open %s.part", o->shown);
 		return FGET_WRITE;
 	}
-	if (fstat(o->fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink > 1 ||
-	    (uint64_t)st.st_size < offset) {
+	if (!ours(o->fd) || fstat(o->fd, &st) == -1 || (uint64_t)st.st_size < offset) {
 		log_msg(LOG_ERR, 0, "refusing to write %s.part: not a regular file of ours",
 		    o->shown);
 		output_abort(o);
@@ -234,9 +273,11 @@ output_begin(struct output *o, uint64_t offset, const struct remote *rm)
 		output_abort(o);
 		return FGET_WRITE;
 	}
-	if (offset == 0 && rm != NULL) {
+	/* Started over: what NAME.part held is gone, and so is what it said it held. */
+	if (offset == 0) {
 		meta_clear(o);
-		meta_write(o, rm);
+		if (rm != NULL)
+			meta_write(o, rm);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
+import unittest
 
 import fget_harness as fh
 import harness
@@ -129,6 +130,21 @@ class FileOutputTest(DownloadCase):
         self.assertEqual(p.returncode, 23, p.stderr)
         with open(victim, "rb") as f:
             self.assertEqual(f.read(), b"keep me")
+        self.assertFalse(os.path.exists(dest))
+
+    @unittest.skipUnless(os.geteuid() == 0, "making a file someone else's needs root")
+    def test_part_of_another_user_refused(self):
+        # In a shared directory another user's NAME.part must not become the download:
+        # they could still write to it afterwards.
+        dest = os.path.join(self.out, "s")
+        with open(dest + ".part", "wb") as f:
+            f.write(b"theirs")
+        os.chown(dest + ".part", 65534, 65534)
+        p = fh.fget("-o", dest, self.url("/small.bin"))
+        self.assertEqual(p.returncode, 23, p.stderr)
+        self.assertIn(b"not a regular file of ours", p.stderr)
+        with open(dest + ".part", "rb") as f:
+            self.assertEqual(f.read(), b"theirs")
         self.assertFalse(os.path.exists(dest))
 
     def test_stdout_by_name_is_stdout(self):

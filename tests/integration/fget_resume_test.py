@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import unittest
 
 import fget_harness as fh
 import harness
@@ -111,6 +112,40 @@ class KillTest(ResumeCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(b"> GET /f.bin %d\n" % have, p.stderr)
         self.check_complete()  # the sidecar went with the .part
+
+
+    @unittest.skipUnless(os.geteuid() == 0, "making a file someone else's needs root")
+    def test_sidecar_of_another_user_is_ignored(self):
+        """A NAME.part.meta fget did not write (a shared /tmp) never says what to resume."""
+        have = 3 << 20
+        st = os.stat(self.src)
+        with open(self.dest + ".part", "wb") as f:
+            f.write(self.data[:have])
+        with open(self.dest + ".part.meta", "w") as f:
+            f.write("%d %d\n" % (st.st_size, int(st.st_mtime)))
+        os.chown(self.dest + ".part.meta", 65534, 65534)
+        p = fh.fget("-v", "-C", "-", "-o", self.dest, fh.url(self.srv, path="/f.bin"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"> GET /f.bin\n", p.stderr)
+        self.check_complete()
+
+    def test_failed_listing_forgets_what_part_held(self):
+        """A listing into NAME.part that fails must not leave the earlier download's
+        record on it: -C - would then splice the file onto the listing's text."""
+        self.interrupted_by_kill()
+        os.mkdir(os.path.join(self.root, "many"))
+        for i in range(2000):
+            open(os.path.join(self.root, "many", "entry-with-a-longish-name-%05d" % i), "wb").close()
+        # ~96 KiB of listing, cut after 64 KiB: some lines reach NAME.part first.
+        relay = fh.Relay(self.srv.port, 65536, hangup=True)
+        self.addCleanup(relay.close)
+        p = fh.fget("-o", self.dest, fh.url("127.0.0.1", relay.port, "/many/"))
+        self.assertNotEqual(p.returncode, 0, p.stderr)
+        self.assertGreater(os.path.getsize(self.dest + ".part"), 0)
+        self.assertLess(os.path.getsize(self.dest + ".part"), 65536)
+        p = fh.fget("-C", "-", "-o", self.dest, fh.url(self.srv, path="/f.bin"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.check_complete()
 
 
 class VanishTest(ResumeCase):
