@@ -152,6 +152,38 @@ item_shown(const struct mitem *it, char *buf, size_t size)
 	return buf;
 }
 
+/* A local path made of the server's names, escaped for a message (a terminal reads it). */
+static char *
+rel_shown(const char *rel, char *buf, size_t size)
+{
+	return conn_show(rel, strlen(rel), buf, size);
+}
+
+static bool
+ends_with(const char *name, size_t len, const char *tail)
+{
+	size_t tlen = strlen(tail);
+
+	return len >= tlen && memcmp(name + len - tlen, tail, tlen) == 0;
+}
+
+/*
+ * Names the mirror does not make, or NULL.  A dot-name, as -O refuses
+ * one: a tree mirrored into a home directory must not let the server
+ * write .bashrc or into .ssh.  And fget's own working names: the
+ * download of NAME takes NAME.part and NAME.part.meta as its partial
+ * file and its record, so a mirrored NAME.part would be overwritten.
+ */
+static const char *
+name_refused(const char *name, size_t len)
+{
+	if (name[0] == '.')
+		return "the name starts with '.'";
+	if (ends_with(name, len, ".part") || ends_with(name, len, ".part.meta"))
+		return "fget keeps its partial downloads under such names";
+	return NULL;
+}
+
 static void
 item_error(struct mirror *m, const struct mitem *it, const struct answer *a)
 {
@@ -175,8 +207,11 @@ dir_queue(struct listctx *lc, const struct listing_entry *e, const char *wire, s
 {
 	struct mitem *it;
 
+	char shown[FS_LOG_FIELD_MAX];
+
 	if (mkdirat(lc->dfd, e->name, 0777) == -1 && errno != EEXIST) {
-		log_msg(LOG_ERR, errno, "cannot create directory %s", rel);
+		log_msg(LOG_ERR, errno, "cannot create directory %s", rel_shown(rel, shown,
+		    sizeof(shown)));
 		mirror_fail(lc->m, FGET_WRITE);
 		return 0;
 	}
@@ -215,14 +250,21 @@ static int
 entry_queue(void *ctx, const struct listing_entry *e)
 {
 	struct listctx *lc = ctx;
-	char wire[URL_WIRE_MAX + 1], rel[FS_PATH_MAX];
+	char wire[URL_WIRE_MAX + 1], rel[FS_PATH_MAX], shown[FS_LOG_FIELD_MAX];
 	size_t dl = strlen(lc->dir->wire);
 	ssize_t el = pct_encode(e->name, e->name_len, "?#", wire + dl, sizeof(wire) - dl - 1);
 	int n = snprintf(rel, sizeof(rel), "%s%s%s", lc->dir->rel,
 	    lc->dir->rel[0] != '\0' ? "/" : "", e->name);
+	const char *why;
 
 	if (el < 0 || n < 0 || (size_t)n >= sizeof(rel)) {
-		log_msg(LOG_ERR, ENAMETOOLONG, "skipping %s/...", lc->dir->rel);
+		log_msg(LOG_ERR, ENAMETOOLONG, "skipping %s/...", rel_shown(lc->dir->rel, shown,
+		    sizeof(shown)));
+		mirror_fail(lc->m, FGET_WRITE);
+		return 0;
+	}
+	if ((why = name_refused(e->name, e->name_len)) != NULL) {
+		log_msg(LOG_ERR, 0, "skipping %s: %s", rel_shown(rel, shown, sizeof(shown)), why);
 		mirror_fail(lc->m, FGET_WRITE);
 		return 0;
 	}
@@ -238,6 +280,7 @@ static int
 mirror_list(struct mirror *m, const struct mitem *it, const struct answer *a)
 {
 	struct listctx lc = { .m = m, .dir = it };
+	char shown[FS_LOG_FIELD_MAX];
 	int r;
 
 	if (!a->ok) {
@@ -245,7 +288,8 @@ mirror_list(struct mirror *m, const struct mitem *it, const struct answer *a)
 		return 0;
 	}
 	if ((lc.dfd = dir_open(m->top, it->rel)) < 0) {
-		log_msg(LOG_ERR, -lc.dfd, "cannot open directory %s", it->rel);
+		log_msg(LOG_ERR, -lc.dfd, "cannot open directory %s", rel_shown(it->rel, shown,
+		    sizeof(shown)));
 		mirror_fail(m, FGET_WRITE);
 		return conn_skip(&m->f->conn);
 	}
@@ -304,7 +348,8 @@ mirror_file(struct mirror *m, struct mitem *it, const struct answer *a)
 	it->rm.size = a->size;
 	it->rm.mtime = a->mtime;
 	if ((dfd = dir_open(m->top, it->rel)) < 0) {
-		log_msg(LOG_ERR, -dfd, "cannot open directory %s", it->rel);
+		log_msg(LOG_ERR, -dfd, "cannot open directory %s", rel_shown(it->rel, shown,
+		    sizeof(shown)));
 		return file_skip(m, FGET_WRITE, -1);
 	}
 	item_shown(it, shown, sizeof(shown));
@@ -450,7 +495,9 @@ mirror_run(struct fget *f, const struct url *u, int outdir)
 			break;
 		}
 		root->dir = true;
-		r = mirror_once(&m, root);
+		m.status = 0;	/* each attempt walks the whole tree again */
+		if ((r = mirror_once(&m, root)) != 0)
+			conn_close(&f->conn);	/* requests in flight may still be owed answers */
 		item_free(root);
 		q_clear(&m.todo);
 		q_clear(&m.sent);

@@ -125,6 +125,90 @@ class MirrorTest(harness.TreeCase):
         self.assertEqual(os.listdir(self.out), ["inner"])
         self.assertEqual(os.listdir(inner), [])
 
+    def test_names_it_does_not_make(self):
+        """Even from a server that shows them: no dot-name (a tree mirrored into a home
+        must not replace .bashrc or write into .ssh), and no NAME.part or NAME.part.meta,
+        which the download of NAME would take as its own working files."""
+        self.write(".bashrc", b"theirs\n")
+        self.write(".ssh/authorized_keys", b"theirs\n")
+        self.write("f", b"f\n")
+        self.write("f.part", b"not a partial file\n")
+        self.write("g.part.meta", b"nor a record\n")
+        shown = Server(self.root, extra=["--show-hidden"])
+        self.addCleanup(shown.stop)
+        os.mkdir(os.path.join(self.out, ".ssh"))
+        for rel in (".bashrc", ".ssh/authorized_keys"):
+            with open(os.path.join(self.out, rel), "wb") as f:
+                f.write(b"mine\n")
+        p = fh.fget("-r", "--output-dir", self.out, fh.url(shown, path="/"))
+        self.assertEqual(p.returncode, 23, p.stderr)
+        for name in (b".bashrc", b".ssh", b"f.part", b"g.part.meta"):
+            self.assertIn(b"skipping " + name + b": ", p.stderr)
+        for rel in (".bashrc", ".ssh/authorized_keys"):
+            with open(os.path.join(self.out, rel), "rb") as f:
+                self.assertEqual(f.read(), b"mine\n")
+        self.assertEqual(sorted(n for n in os.listdir(self.out) if n.startswith(("f", "g"))),
+                         ["f"])
+        with open(os.path.join(self.out, "top.txt"), "rb") as f:
+            self.assertEqual(f.read(), TREE["top.txt"])
+
+    def scripted(self, answers):
+        """A server answering each request line from answers (line -> bytes, or a callable
+        given the connection's number returning bytes, or None to hang up)."""
+        def serve(c, n, line):
+            buf = b""
+            while True:
+                a = answers[line]
+                a = a(n) if callable(a) else a
+                if a is None:
+                    c.close()
+                    return
+                c.sendall(a)
+                while b"\n" not in buf:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        return
+                    buf += chunk
+                line, buf = buf.split(b"\n", 1)
+        srv = fh.FakeServer(serve)
+        self.addCleanup(srv.close)
+        return srv
+
+    @staticmethod
+    def listing(*lines):
+        body = b"".join(l + b"\n" for l in lines)
+        return b"OK %d entries=%d\n" % (len(body), len(lines)) + body
+
+    def test_broken_listing_does_not_leave_answers_owed(self):
+        """A listing whose count is wrong ends its tree while requests are in flight;
+        the next URL must not read their answers as its own."""
+        body = b"f 2 1700000000 y\n"
+        srv = self.scripted({
+            b"LIST /": self.listing(b"d 0 0 sub", b"f 2 1700000000 x"),
+            b"LIST /sub/": b"OK %d entries=2\n" % len(body) + body,
+            b"GET /x": b"OK 2 size=2 mtime=1700000000\nxx",
+            b"LIST /other/": self.listing(b"f 5 1700000000 o"),
+            b"GET /other/o": b"OK 5 size=5 mtime=1700000000\nother",
+        })
+        p = fh.fget("-r", "--output-dir", self.out, fh.url("127.0.0.1", srv.port, "/"),
+                    fh.url("127.0.0.1", srv.port, "/other/"))
+        self.assertEqual(p.returncode, 8, p.stderr)
+        with open(os.path.join(self.out, "other", "o"), "rb") as f:
+            self.assertEqual(f.read(), b"other")
+        self.assertEqual(srv.accepted, 2)
+
+    def test_retry_that_completes_the_tree_succeeds(self):
+        """An error on the first attempt is forgotten once a retry gets everything."""
+        srv = self.scripted({
+            b"LIST /": self.listing(b"f 1 1700000000 a", b"f 1 1700000000 b"),
+            b"GET /a": lambda n: b"ERR 503 busy\n" if n == 0 else b"OK 1 size=1 mtime=1700000000\na",
+            b"GET /b": lambda n: None if n == 0 else b"OK 1 size=1 mtime=1700000000\nb",
+        })
+        p = fh.fget("-r", "--retry", "2", "--output-dir", self.out,
+                    fh.url("127.0.0.1", srv.port, "/"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sorted(os.listdir(self.out)), ["a", "b"])
+
     def test_missing_tree_78(self):
         p = fh.fget("-r", "--output-dir", self.out, fh.url(self.srv, path="/nope/"))
         self.assertEqual(p.returncode, 78, p.stderr)
