@@ -378,10 +378,20 @@ reap(struct supervisor *sv)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
 			if (errno != ECHILD)
 				log_msg(LOG_WARNING, errno, "waitid");
+			else
+				sv->unknown_pid = 0;	/* no child at all: as below */
 			break;
 		}
-		if (si.si_pid == 0)
-			break;		/* children left, none exited */
+		if (si.si_pid == 0) {
+			/*
+			 * None exited: a pid held back is no zombie any more
+			 * (posix_spawn() reaps a child whose exec failed).  Kept,
+			 * it would let a later child that reuses the number be
+			 * reaped before its spawn is recorded.
+			 */
+			sv->unknown_pid = 0;
+			break;
+		}
 		if (!conn_has(&sv->conns, si.si_pid) && !unknown_reapable(sv, si.si_pid))
 			break;
 		sv->unknown_pid = 0;
