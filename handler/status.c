@@ -11,6 +11,8 @@ status_from_errno(int err)
 	case ELOOP:		/* a symlink loop or a magic link */
 	case EACCES:
 	case EPERM:
+	case ENXIO:		/* opening a socket, or a device with no driver: not served */
+	case ENODEV:
 		return FS_E403;
 	case ENOENT:
 	case ENOTDIR:

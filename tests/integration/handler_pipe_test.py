@@ -3,6 +3,7 @@
 
 import os
 import random
+import socket
 import subprocess
 import time
 import urllib.parse
@@ -45,6 +46,10 @@ class PipeCase(harness.TreeCase):
         os.symlink("../../..", os.path.join(self.root, "sub", "up"))
         os.symlink("nowhere", os.path.join(self.root, "dangling"))
         os.mkfifo(os.path.join(self.root, "fifo"))
+        with socket.socket(socket.AF_UNIX) as s:    # its file stays: open() gives ENXIO
+            s.bind(os.path.join(self.root, "sock"))
+        os.symlink("loop2", os.path.join(self.root, "loop1"))
+        os.symlink("loop1", os.path.join(self.root, "loop2"))
 
     def run_handler(self, requests, extra=(), timeout=30):
         rc, out, err = run_pipe([HANDLER, "--root", self.root] + list(extra), requests, timeout)
@@ -220,6 +225,10 @@ class TraversalTest(PipeCase):
             (b"GET %2e%2e/etc/passwd", 403), (b"GET %2E%2E", 403),
             (b"GET abs", 403), (b"GET sub/up/etc/passwd", 403), (b"LIST sub/up", 403),
             (b"STAT abs", 403), (b"GET dangling", 404),
+            # Neither file nor directory: 403 for every verb (a socket's open() is ENXIO).
+            (b"GET sock", 403), (b"LIST sock", 403), (b"STAT sock", 403),
+            (b"STAT fifo", 403), (b"LIST fifo", 403),
+            (b"GET loop1", 403), (b"STAT loop2", 403), (b"GET " + b"x" * 256, 404),
             (b"GET a%00", 400), (b"GET %00", 400), (b"GET a%2", 400),
         ]
         got, _ = self.run_handler(b"".join(r + b"\n" for r, _ in rows))
