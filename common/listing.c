@@ -74,6 +74,18 @@ next_field(const char *s, size_t len, size_t *pos, bool last, const char **f, si
 	return 0;
 }
 
+/* A name as a server MUST send it: no raw byte that must be encoded ('%' is the escape). */
+static bool
+name_encoded(const char *f, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (f[i] != '%' && pct_must_encode((unsigned char)f[i]))
+			return false;
+	return true;
+}
+
 static bool
 name_safe(const char *name, size_t len)
 {
@@ -100,7 +112,7 @@ listing_parse(const char *line, size_t len, struct listing_entry *ret)
 	if (next_field(line, len, &pos, false, &f, &flen) < 0 ||
 	    parse_i64(f, flen, &e.mtime) < 0)
 		return -EINVAL;
-	if (next_field(line, len, &pos, true, &f, &flen) < 0 || memchr(f, ' ', flen) != NULL)
+	if (next_field(line, len, &pos, true, &f, &flen) < 0 || !name_encoded(f, flen))
 		return -EINVAL;
 	nlen = pct_decode(f, flen, e.name, sizeof(e.name));
 	if (nlen < 0 || !name_safe(e.name, (size_t)nlen))

@@ -239,6 +239,43 @@ class TraversalTest(PipeCase):
         self.assertTrue(all(not a.ok and a.body == b"" for a in got))
 
 
+class EdgeTest(PipeCase):
+    """Edges protocol.md spells out, each as a client sees it."""
+
+    def test_leading_zeros(self):
+        self.assertEqual(self.one(b"GET a.txt 001 002").body, b"el")
+
+    def test_last_line_without_lf_is_not_a_request(self):
+        got, _ = self.run_handler(b"STAT a.txt\nGET a.txt")
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0].code, 0)
+
+    def test_encoded_slash_separates(self):
+        self.assertEqual(self.one(b"GET sub%2Fb.bin").body, bytes(range(256)) * 4)
+
+    def test_first_failing_component_decides(self):
+        self.assertEqual(self.one(b"GET .x/..").code, 404)
+        self.assertEqual(self.one(b"GET a/../.x").code, 403)
+
+    def test_long_link_chain_is_a_loop(self):
+        # 41 links, each to the next, the last to a.txt: more than the kernel's 40.
+        for i in range(41):
+            os.symlink("c%d" % (i + 1) if i < 40 else "a.txt", os.path.join(self.root, "c%d" % i))
+        self.assertEqual(self.one(b"GET c1").body, b"hello\n")    # 40 links: served
+        self.assertEqual(self.one(b"GET c0").code, 403)
+        self.assertEqual(self.one(b"GET c0", extra=["--show-hidden"]).code, 403)
+
+    def test_proxy_line_without_the_option(self):
+        self.assertEqual(self.one(b"PROXY TCP4 192.0.2.1 198.51.100.2 1 2").code, 400)
+
+    def test_unopenable_root_closes_without_an_answer(self):
+        rc, out, err = run_pipe([HANDLER, "--root", os.path.join(self.root, "nope")],
+                                b"STAT /\n")
+        self.assertNotEqual(rc, 0)
+        self.assertEqual(out, b"")
+        self.assertIn(b"cannot open root", err)
+
+
 class ErrorTest(PipeCase):
     def test_400_keeps_connection(self):
         got, err = self.run_handler(b"FOO\nGET\nGET  a.txt\nGET a.txt x\nGET \xc3\xa9\nGET a.txt\n")
