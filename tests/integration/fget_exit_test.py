@@ -185,10 +185,10 @@ class RemoteTest(ExitCase):
 
 
 class FakeServerTest(harness.TreeCase):
-    def fake(self, answer):
+    def fake(self, answer, path="/x"):
         srv = fh.FakeServer(answer)
         self.addCleanup(srv.close)
-        return fh.url("127.0.0.1", srv.port, "/x")
+        return fh.url("127.0.0.1", srv.port, path)
 
     def test_partial_18(self):
         def short(c, n, line):
@@ -206,6 +206,25 @@ class FakeServerTest(harness.TreeCase):
         p = fh.fget(self.fake(weird))
         self.assertEqual(p.returncode, 8, p.stderr)
         self.assertIn(b"malformed answer: HELLO there", p.stderr)
+
+    def test_header_of_1024_bytes_and_no_more(self):
+        # protocol.md: a header line is at most 1024 bytes, its LF included.
+        def header(total):
+            def answer(c, n, line):
+                start = b"OK 2 size=2 mtime=0 x="
+                c.sendall(start + b"y" * (total - len(start) - 1) + b"\nhi")
+            return answer
+        p = fh.fget(self.fake(header(1024)))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, b"hi")
+        self.assertEqual(fh.fget(self.fake(header(1025))).returncode, 8)
+
+    def test_listing_count_mismatch_8(self):
+        def listing(c, n, line):
+            body = b"f 1 0 a\nf 1 0 b\n"
+            c.sendall(b"OK %d entries=3\n" % len(body) + body)
+        p = fh.fget(self.fake(listing, path="/d/"))
+        self.assertEqual(p.returncode, 8, p.stderr)
 
     def test_lying_size_8(self):
         def lying(c, n, line):

@@ -265,6 +265,12 @@ class EdgeTest(PipeCase):
         self.assertEqual(self.one(b"GET c0").code, 403)
         self.assertEqual(self.one(b"GET c0", extra=["--show-hidden"]).code, 403)
 
+    def test_negative_mtime(self):
+        os.utime(os.path.join(self.root, "a.txt"), (-100, -100))
+        self.assertEqual(self.one(b"STAT a.txt").header, b"OK 0 type=f size=6 mtime=-100")
+        self.assertTrue(self.one(b"GET a.txt").header.endswith(b" mtime=-100"))
+        self.assertIn(b"\nf 6 -100 a.txt\n", b"\n" + self.one(b"LIST").body)
+
     def test_proxy_line_without_the_option(self):
         self.assertEqual(self.one(b"PROXY TCP4 192.0.2.1 198.51.100.2 1 2").code, 400)
 

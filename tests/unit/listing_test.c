@@ -51,7 +51,7 @@ static const char *const bad[] = {
 	"f 1 2 a b", "f 1 2 a%2Fb", "f 1 2 .", "f 1 2 ..", "f 1 2 %2E%2E", "f 1 2 %00",
 	"f 1 2 a%", "f 18446744073709551616 2 a", "f  1 2 a",
 	/* Raw bytes a server MUST encode: a tab, a CR (a CRLF body), DEL, a byte past 0x7F. */
-	"f 1 2 a\tb", "f 1 2 a\r", "f 1 2 a\x7f", "f 1 2 caf\xc3\xa9",
+	"f 1 2 a\tb", "f 1 2 a\r", "f 1 2 a\x7f", "f 1 2 caf\xc3\xa9", "f 1 2 a/b",
 };
 
 /* A hostile server must not steer a client's local paths. */
