@@ -223,6 +223,13 @@ class ListTest(DownloadCase):
 
 
 class ConnectionTest(DownloadCase):
+    def servers(self, n):
+        """self.srv and n - 1 more servers of the same tree."""
+        more = [Server(self.root) for _ in range(n - 1)]
+        for s in more:
+            self.addCleanup(s.stop)
+        return [self.srv] + more
+
     def test_several_urls_one_connection(self):
         p = self.ok(self.url("/small.bin"), self.url("/empty"), self.url("/dir/"),
                     self.url("/small.bin"))
@@ -246,11 +253,7 @@ class ConnectionTest(DownloadCase):
         # Six servers in turn, then 5, 2 and 0 again.  Four idle connections wait, the
         # least recently used closed first: parking 4 closes 0's, parking 5 closes 1's;
         # 5 is the one in use, 2 is still parked, 0 needs a new connection.
-        servers = [self.srv]
-        for _ in range(5):
-            s = Server(self.root)
-            self.addCleanup(s.stop)
-            servers.append(s)
+        servers = self.servers(6)
         urls = [fh.url(s, path="/small.bin") for s in servers]
         p = self.ok(*(urls + [urls[5], urls[2], urls[0]]))
         self.assertEqual(p.stdout, self.small * 9)
@@ -261,11 +264,7 @@ class ConnectionTest(DownloadCase):
     def test_pool_looks_up_before_parking(self):
         # Five servers in turn, then the first again: the pool holds the first four while
         # the fifth is in use, and parking the fifth must not close the one wanted next.
-        servers = [self.srv]
-        for _ in range(4):
-            s = Server(self.root)
-            self.addCleanup(s.stop)
-            servers.append(s)
+        servers = self.servers(5)
         urls = [fh.url(s, path="/small.bin") for s in servers]
         p = self.ok(*(urls + [urls[0]]))
         self.assertEqual(p.stdout, self.small * 6)

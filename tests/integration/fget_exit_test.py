@@ -94,16 +94,11 @@ class NetworkTest(ExitCase):
         # A, then B three times (1.3 s each, under -m 2), then A again: A's parked
         # connection must get the new transfer's clock, not keep its first one.
         def slow(c, n, line):
-            while line:
+            rest = b""
+            while line is not None:
                 time.sleep(1.3)
                 c.sendall(b"OK 2 size=2 mtime=1700000000\nb\n")
-                buf = b""
-                while b"\n" not in buf:
-                    chunk = c.recv(4096)
-                    if not chunk:
-                        return
-                    buf += chunk
-                line = buf.split(b"\n", 1)[0]
+                line, rest = fh.recv_line(c, rest)
         slow_srv = fh.FakeServer(slow)
         self.addCleanup(slow_srv.close)
         b = fh.url("127.0.0.1", slow_srv.port, "/b.txt")

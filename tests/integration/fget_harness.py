@@ -124,6 +124,17 @@ class _Listener:
         self.close()
 
 
+def recv_line(c, buf=b""):
+    """The next request line from c after the bytes in buf: (line, rest), or (None, b"") at EOF."""
+    while b"\n" not in buf:
+        chunk = c.recv(4096)
+        if not chunk:
+            return None, b""
+        buf += chunk
+    line, rest = buf.split(b"\n", 1)
+    return line, rest
+
+
 class FakeServer(_Listener):
     """Reads a request line, then calls answer(sock, n_connection, line)."""
 
@@ -132,13 +143,9 @@ class FakeServer(_Listener):
         super().__init__()
 
     def serve(self, c, n):
-        buf = b""
-        while b"\n" not in buf:
-            chunk = c.recv(4096)
-            if not chunk:
-                return
-            buf += chunk
-        self.answer(c, n, buf.split(b"\n", 1)[0])
+        line, _ = recv_line(c)
+        if line is not None:
+            self.answer(c, n, line)
 
 
 class Relay(_Listener):

@@ -156,20 +156,15 @@ class MirrorTest(harness.TreeCase):
         """A server answering each request line from answers (line -> bytes, or a callable
         given the connection's number returning bytes, or None to hang up)."""
         def serve(c, n, line):
-            buf = b""
-            while True:
+            rest = b""
+            while line is not None:
                 a = answers[line]
                 a = a(n) if callable(a) else a
                 if a is None:
                     c.close()
                     return
                 c.sendall(a)
-                while b"\n" not in buf:
-                    chunk = c.recv(4096)
-                    if not chunk:
-                        return
-                    buf += chunk
-                line, buf = buf.split(b"\n", 1)
+                line, rest = fh.recv_line(c, rest)
         srv = fh.FakeServer(serve)
         self.addCleanup(srv.close)
         return srv

@@ -35,6 +35,15 @@ class ResumeCase(harness.TreeCase):
         st = os.stat(self.src)
         return len(b"OK %d size=%d mtime=%d\n" % (st.st_size, st.st_size, int(st.st_mtime)))
 
+    def part_with_sidecar(self, have):
+        """NAME.part holding the first have bytes, recorded in NAME.part.meta (no xattrs)."""
+        st = os.stat(self.src)
+        with open(self.dest + ".part", "wb") as f:
+            f.write(self.data[:have])
+        with open(self.dest + ".part.meta", "w") as f:
+            f.write("%d %d\n" % (st.st_size, int(st.st_mtime)))
+        return have
+
     def relay(self, **kw):
         r = fh.Relay(self.srv.port, CUT, **kw)
         self.addCleanup(r.close)
@@ -102,12 +111,7 @@ class KillTest(ResumeCase):
 
     def test_sidecar_record_is_honoured(self):
         """Where user xattrs are missing, fget records in NAME.part.meta."""
-        have = 3 << 20
-        st = os.stat(self.src)
-        with open(self.dest + ".part", "wb") as f:
-            f.write(self.data[:have])
-        with open(self.dest + ".part.meta", "w") as f:
-            f.write("%d %d\n" % (st.st_size, int(st.st_mtime)))
+        have = self.part_with_sidecar(3 << 20)
         p = fh.fget("-v", "-C", "-", "-o", self.dest, fh.url(self.srv, path="/f.bin"))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(b"> GET /f.bin %d\n" % have, p.stderr)
@@ -117,12 +121,7 @@ class KillTest(ResumeCase):
     @unittest.skipUnless(os.geteuid() == 0, "making a file someone else's needs root")
     def test_sidecar_of_another_user_is_ignored(self):
         """A NAME.part.meta fget did not write (a shared /tmp) never says what to resume."""
-        have = 3 << 20
-        st = os.stat(self.src)
-        with open(self.dest + ".part", "wb") as f:
-            f.write(self.data[:have])
-        with open(self.dest + ".part.meta", "w") as f:
-            f.write("%d %d\n" % (st.st_size, int(st.st_mtime)))
+        have = self.part_with_sidecar(3 << 20)
         os.chown(self.dest + ".part.meta", 65534, 65534)
         p = fh.fget("-v", "-C", "-", "-o", self.dest, fh.url(self.srv, path="/f.bin"))
         self.assertEqual(p.returncode, 0, p.stderr)
