@@ -4,10 +4,13 @@ cannot resolve, a closed port, a server that accepts and never answers, a
 full device, the handler's own 404/403/400, and servers the test owns that
 break the protocol.  -s and -S decide what is said, never the status."""
 
+import fcntl
 import os
 import shutil
 import socket
+import struct
 import tempfile
+import termios
 import time
 import unittest
 
@@ -243,6 +246,32 @@ class FakeServerTest(harness.TreeCase):
         p = fh.fget(self.fake(reset))
         self.assertEqual(p.returncode, 56, p.stderr)
         self.assertIn(b"cannot receive an answer: Connection reset by peer", p.stderr)
+
+    def test_send_error_55(self):
+        # -r sends its GETs once the listing is read.  The server sends a long listing,
+        # waits until fget's kernel has acknowledged all of it (nothing left in its send
+        # queue), and resets the connection while fget is still going through the
+        # entries: the GETs then cannot be sent.  Three tries, as the reset must land
+        # before fget's first GET is written.
+        n = 40000
+        body = b"".join(b"f 1 0 file-%06d\n" % i for i in range(n))
+
+        def listing_then_reset(c, conn, line):
+            c.sendall(b"OK %d entries=%d\n" % (len(body), n) + body)
+            while struct.unpack("i", fcntl.ioctl(c.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]:
+                time.sleep(0.0002)
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            c.close()
+        codes = []
+        for _ in range(3):
+            out = tempfile.mkdtemp(prefix="fget-exit-")
+            self.addCleanup(harness.shutil.rmtree, out, ignore_errors=True)
+            p = fh.fget("-r", "--output-dir", out, self.fake(listing_then_reset, path="/"))
+            codes.append(p.returncode)
+            if p.returncode == 55:
+                self.assertIn(b"cannot send", p.stderr)
+                break
+        self.assertEqual(codes[-1], 55, codes)
 
     def test_no_answer_52(self):
         def hangup(c, n, line):
