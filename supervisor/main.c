@@ -37,7 +37,7 @@ static const char usage[] =
     "                           more wait in the listen backlog until one ends\n"
     "  -C, --max-per-source N   at most N at once from one client address (IPv6: one\n"
     "                           /64), 1-65536 (default: as -c); more are closed at once\n"
-    "  -b, --backlog N          listen backlog, 1-65535 (default 4096)\n"
+    "  -b, --backlog N          listen backlog of -l sockets, 1-65535 (default 4096)\n"
     "  -t, --grace SECONDS      on SIGTERM or SIGINT, stop listening and give running\n"
     "                           connections up to SECONDS to finish, 0-86400 (default\n"
     "                           30); then SIGTERM them, and SIGKILL 5 s later\n"
@@ -64,7 +64,7 @@ static const char usage[] =
     "\n"
     "Exit status: 0 after SIGTERM or SIGINT once the last connection has ended,\n"
     "1 on a server-side failure (e.g. a port in use), 2 on bad usage.\n"
-    "Example: filesvc-inetd -l '*:7070' -c 256 -C 16 -- filesvc-handler --root /srv/filesvc\n";
+    "Example: filesvc-inetd -l '*:7070' -c 256 -C 16 -u nobody -- filesvc-handler --root /srv/filesvc\n";
 
 enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY, OPT_HANDLER_SECCOMP };
 
