@@ -87,7 +87,7 @@ void listen_close(struct supervisor *sv);
 /* proxyin.c: --proxy-protocol, the header of each connection before its child. */
 void proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
     const struct sockaddr_storage *ss, socklen_t len);
-void proxyin_event(struct supervisor *sv, uint64_t idx);
+void proxyin_event(struct supervisor *sv, uint64_t idx, uint32_t events);
 void proxyin_expire(struct supervisor *sv);
 void proxyin_close_all(struct supervisor *sv);
 

@@ -64,7 +64,7 @@ proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
     const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct pending *p = pending_add(&sv->pend, fd, io_now_ms() + SV_PROXY_DEADLINE_S * 1000);
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
 
 	if (p == NULL) {	/* accept_batch() stops at the cap: cannot happen */
 		log_msg(LOG_ERR, 0, "no slot for a connection waiting for its PROXY header");
@@ -115,8 +115,13 @@ start(struct supervisor *sv, struct pending *p, const struct proxy_info *info)
 	serve_conn_start(sv, l, fd, &ss, len);
 }
 
+/*
+ * events: EPOLLRDHUP says the client has sent all it will; a header still
+ * incomplete then never will be (the bytes we only peeked at hide the end
+ * of the stream from recv()).
+ */
 void
-proxyin_event(struct supervisor *sv, uint64_t idx)
+proxyin_event(struct supervisor *sv, uint64_t idx, uint32_t events)
 {
 	struct pending *p = pending_at(&sv->pend, idx);
 	uint8_t buf[PROXY_MAX];
@@ -134,8 +139,11 @@ proxyin_event(struct supervisor *sv, uint64_t idx)
 		return;
 	}
 	/* 0: a prefix of a header; the next segment is a new edge, the deadline bounds it. */
-	if ((r = proxy_parse(buf, (size_t)n, &info)) == 0)
+	if ((r = proxy_parse(buf, (size_t)n, &info)) == 0) {
+		if (events & EPOLLRDHUP)
+			drop(sv, p, 0, "connection ended before its PROXY header");
 		return;
+	}
 	if (r < 0) {
 		drop(sv, p, 0, r == -EMSGSIZE ? "over-long PROXY header" :
 		    "missing or malformed PROXY header");

@@ -590,7 +590,7 @@ serve_setup(struct supervisor *sv)
 }
 
 static void
-dispatch(struct supervisor *sv, uint64_t tag)
+dispatch(struct supervisor *sv, uint64_t tag, uint32_t events)
 {
 	switch (tag) {
 	case TAG_SIGNAL:
@@ -613,7 +613,7 @@ dispatch(struct supervisor *sv, uint64_t tag)
 		break;
 	default:
 		if (tag >= SV_TAG_PENDING) {
-			proxyin_event(sv, tag - SV_TAG_PENDING);
+			proxyin_event(sv, tag - SV_TAG_PENDING, events);
 			break;
 		}
 		/* A listener's event from this batch may be stale: closed or unpolled since. */
@@ -636,7 +636,7 @@ serve(struct supervisor *sv)
 			die(FS_EXIT_FAIL, errno, "epoll_wait");
 		}
 		for (i = 0; i < n; i++)
-			dispatch(sv, ev[i].data.u64);
+			dispatch(sv, ev[i].data.u64, ev[i].events);
 	}
 	log_msg(LOG_NOTICE, 0, "stopped: %" PRIu64 " connections served", sv->accepted);
 }
