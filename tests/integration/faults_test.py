@@ -87,6 +87,7 @@ class FaultCase(InetdCase):
         srv.wait_idle(30)  # every handler reaped: none left, not even a zombie
         self.assertEqual(fds(srv.pid), start_fds)
         self.assertEqual(srv.matching(r"^<[0-3]>"), [])  # a client's doing is no server error
+        self.assertEqual(srv.matching(ih.HANDLER_DIED), [])  # nor does it kill a handler
 
 
 class Slowloris(FaultCase):
@@ -156,6 +157,7 @@ class Slowloris(FaultCase):
         srv.wait_idle(30)
         self.assertEqual(fds(srv.pid), start_fds)
         self.assertEqual(srv.matching(r"^<[0-3]>"), [])
+        self.assertEqual(srv.matching(ih.HANDLER_DIED), [])
 
     @staticmethod
     def drip(sel, conns, stop):
@@ -390,6 +392,7 @@ class SupervisorKilled(FaultCase):
             self.assertEqual(self.reap(pid), 0)
         new.wait_idle(10)
         self.assertEqual(new.matching(r"^<[0-3]>"), [])
+        self.assertEqual(new.matching(ih.HANDLER_DIED), [])
 
 
 if __name__ == "__main__":

@@ -302,6 +302,17 @@ class IPv6Test(harness.TreeCase):
             p = fh.fget("-6", fh.url("localhost", srv.port, "/a.txt"))
             self.assertEqual((p.returncode, p.stdout), (0, b"over six\n"), p.stderr)
 
+    def test_4_and_6_choose_the_family(self):
+        # An address of the other family is no address for -4 or -6 (exit 6): they reach
+        # getaddrinfo(), which would otherwise take the literal and connect.
+        if not fh.have_ipv6():
+            self.skipTest("no IPv6 loopback here")
+        self.write("a.txt", b"either\n")
+        with Server(self.root, host="127.0.0.1") as v4, Server(self.root, host="::1") as v6:
+            for flag, srv, want in (("-4", v4, 0), ("-6", v6, 0), ("-6", v4, 6), ("-4", v6, 6)):
+                p = fh.fget(flag, fh.url(srv, path="/a.txt"))
+                self.assertEqual(p.returncode, want, (flag, srv.host, p.stderr))
+
 
 if __name__ == "__main__":
     fh.main()

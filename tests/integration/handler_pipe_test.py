@@ -236,6 +236,7 @@ class TraversalTest(PipeCase):
 
     def test_nothing_outside_in_any_answer(self):
         got, _ = self.run_handler(b"GET abs\nLIST sub/up\nGET sub/up/etc/passwd\n")
+        self.assertEqual(len(got), 3)
         self.assertTrue(all(not a.ok and a.body == b"" for a in got))
 
 

@@ -20,6 +20,9 @@ from harness import HANDLER, INETD, children, have_ipv6, wait_until  # noqa: F40
 ALLOW_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
 
 LISTENING = re.compile(r"listening on (\[[0-9a-f:]+\]|[0-9.]+):(\d+)")
+# A handler that did not end cleanly, as filesvc-inetd logs it (at warning, so the
+# tests' "nothing at err or worse" does not see it): a crash, a seccomp kill, a failure.
+HANDLER_DIED = r"pid \d+ (killed by signal|exited with status [1-9])"
 
 
 

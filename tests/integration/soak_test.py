@@ -211,6 +211,7 @@ class Soak(ih.InetdCase):
         self.assertEqual(srv.stop(), 0)
         log = srv.text()
         self.assertEqual(re.findall(r"(?m)^<[0-3]>.*$|Sanitizer|runtime error:", log), [])
+        self.assertEqual([m.group(0) for m in re.finditer(ih.HANDLER_DIED, log)], [])  # none died
         # Every connection (ours plus the one that fetched the listings) was served.
         self.assertRegex(log, r"stopped: %d connections served" % (conns + 1))
 
