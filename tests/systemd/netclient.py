@@ -9,10 +9,13 @@ only; speaks protocol 1 through tests/integration/harness.py.
   netclient.py PORT fetch PATH    GET PATH, print "<bytes> <sha256>"
   netclient.py PORT slow PATH     GET PATH, print "started" after the header,
                                   read at ~16 MiB/s, print "<bytes> <sha256>"
+  netclient.py PORT burst N       open N connections at once and close them
+                                  unanswered; print how many were made
 """
 
 import hashlib
 import os
+import socket
 import sys
 import time
 
@@ -66,12 +69,29 @@ def fetch(port, path, slow):
         print("%d %s" % (got, h.hexdigest()), flush=True)
 
 
+def burst(port, n):
+    made = []
+    for _ in range(n):
+        s = socket.socket()
+        s.settimeout(5)
+        try:
+            s.connect((HOST, port))
+            made.append(s)
+        except OSError:
+            s.close()
+    for s in made:
+        s.close()
+    print(len(made), flush=True)
+
+
 def main():
     port, mode, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     if mode == "hold":
         hold(port, int(args[0]))
     elif mode == "raw":
         raw(port, args)
+    elif mode == "burst":
+        burst(port, int(args[0]))
     elif mode in ("fetch", "slow"):
         fetch(port, args[0], mode == "slow")
     else:
