@@ -283,6 +283,24 @@ class EdgeTest(PipeCase):
         self.assertIn(b"cannot open root", err)
 
 
+class PermissionTest(PipeCase):
+    @unittest.skipUnless(os.geteuid() == 0 and os.access("/usr/bin/setpriv", os.X_OK),
+                         "running the handler as nobody needs root and setpriv(1)")
+    def test_unreadable_file_is_403(self):
+        # As the units run it, a user who may read only what anyone may: a file of
+        # mode 0600 is 403 (the kernel's EACCES), a 0644 one is served.
+        os.chmod(self.root, 0o755)
+        self.write("private", b"secret\n")
+        os.chmod(os.path.join(self.root, "private"), 0o600)
+        rc, out, err = run_pipe(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                 "--clear-groups", HANDLER, "--root", self.root],
+                                b"GET private\nGET a.txt\n")
+        got = answers(out)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([a.code for a in got], [403, 0], err)
+        self.assertEqual(got[1].body, b"hello\n")
+
+
 class ErrorTest(PipeCase):
     def test_400_keeps_connection(self):
         got, err = self.run_handler(b"FOO\nGET\nGET  a.txt\nGET a.txt x\nGET \xc3\xa9\nGET a.txt\n")

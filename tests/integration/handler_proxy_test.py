@@ -69,6 +69,23 @@ class ProxyPipeTest(harness.TreeCase):
             self.assertEqual(len(err.strip().splitlines()), 1, err)
             self.assertIn("PROXY header", err)
 
+    def test_silent_client_closed_at_the_idle_timeout(self):
+        # protocol.md: a header that does not arrive in time (the handler: its idle
+        # timeout) closes the connection without an answer.
+        p = subprocess.Popen([HANDLER, "--root", self.root, "--proxy-protocol", "--timeout", "1"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        t0 = time.monotonic()
+        p.stdin.write(b"PROXY TCP4 192.0")    # half a header, then nothing
+        p.stdin.flush()
+        rc = p.wait(timeout=20)
+        took = time.monotonic() - t0
+        out, err = p.stdout.read(), p.stderr.read().decode()
+        p.stdin.close()
+        self.assertEqual((rc, out), (0, b""), err)
+        self.assertIn("PROXY header", err)
+        self.assertGreaterEqual(took, 0.9)
+        self.assertLess(took, 10)
+
     def test_header_split_across_writes(self):
         p = subprocess.Popen([HANDLER, "--root", self.root, "--proxy-protocol"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
