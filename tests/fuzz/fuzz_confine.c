@@ -1,7 +1,9 @@
 /*
  * Path confinement against a real tree of hostile symlinks: whatever
  * path the input names, the kernel's openat2() and our fallback walk
- * agree, and anything opened lies beneath the root.
+ * agree, and anything opened lies beneath the root.  With hidden names
+ * hidden, nothing opened is, or lies beneath, a name starting with '.',
+ * however links lead there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +21,9 @@
 #include "pct.h"
 
 static char top[64], root[128];
-static struct confine c;
+static struct confine c, hiding;
+
+static void assert_beneath(int fd);
 
 static void
 cleanup(void)
@@ -37,6 +41,8 @@ make_tree(void)
 		{ "abs", "/etc" }, { "up", ".." }, { "dir/up", ".." }, { "dir/upup", "../.." },
 		{ "loop", "loop" }, { "in", "dir" }, { "dir/self", "." }, { "deep", "dir/sub/../.." },
 		{ "escape", "dir/../../root/a" }, { "dangling", "nope" },
+		{ "g", ".h" }, { "gf", ".h/f" }, { "dir/hup", "../.h" }, { "via", "dir/../.h/.." },
+		{ ".h/back", "../a" },
 	};
 	char p[256];
 	size_t i;
@@ -51,12 +57,53 @@ make_tree(void)
 	FUZZ_ASSERT(mkdir(p, 0755) == 0);
 	snprintf(p, sizeof(p), "%s/a", root);
 	FUZZ_ASSERT(close(open(p, O_WRONLY | O_CREAT, 0644)) == 0);
+	snprintf(p, sizeof(p), "%s/.h", root);
+	FUZZ_ASSERT(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/.h/f", root);
+	FUZZ_ASSERT(close(open(p, O_WRONLY | O_CREAT, 0644)) == 0);
 	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", root, links[i][0]);
 		FUZZ_ASSERT(symlink(links[i][1], p) == 0);
 	}
 	atexit(cleanup);
 	FUZZ_ASSERT(confine_init(&c, root, true) == 0);
+	FUZZ_ASSERT(confine_init(&hiding, root, false) == 0);
+}
+
+/* Hiding: the fd's path beneath the root has no component starting with '.'. */
+static void
+assert_not_hidden(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	FUZZ_ASSERT(n > 0);
+	target[n] = '\0';
+	FUZZ_ASSERT(strstr(target + strlen(root), "/.") == NULL);
+}
+
+/* With hidden names hidden: both ways agree, and nothing hidden is reached. */
+static void
+check_hiding(char *path)
+{
+	const char *comp[FS_COMP_MAX];
+	size_t n;
+	int a, b;
+
+	if (path_split(path, false, comp, FS_COMP_MAX, &n) < 0)
+		return;		/* a dot-component by name: 404 before any lookup */
+	a = confine_open(&hiding, comp, n, O_PATH);
+	b = confine_walk(hiding.rootfd, comp, n, O_PATH, false);
+	FUZZ_ASSERT((a >= 0) == (b >= 0));
+	if (a >= 0) {
+		assert_beneath(a);
+		assert_not_hidden(a);
+		assert_not_hidden(b);
+		close(a);
+		close(b);
+	}
 }
 
 /* The fd must name something at or beneath the root. */
@@ -77,7 +124,7 @@ assert_beneath(int fd)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[FS_PATH_MAX];
+	static char path[FS_PATH_MAX], again[FS_PATH_MAX];
 	const char *comp[FS_COMP_MAX];
 	struct stat s1, s2;
 	size_t n;
@@ -85,8 +132,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (root[0] == '\0')
 		make_tree();
-	if (pct_decode((const char *)data, size, path, sizeof(path)) < 0 ||
-	    path_split(path, true, comp, FS_COMP_MAX, &n) < 0)
+	if (pct_decode((const char *)data, size, path, sizeof(path)) < 0)
+		return 0;
+	memcpy(again, path, sizeof(again));	/* path_split() cuts its input */
+	check_hiding(again);
+	if (path_split(path, true, comp, FS_COMP_MAX, &n) < 0)
 		return 0;
 	a = confine_open(&c, comp, n, O_PATH);
 	b = confine_walk(c.rootfd, comp, n, O_PATH, true);
