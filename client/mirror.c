@@ -205,9 +205,8 @@ static int
 dir_queue(struct listctx *lc, const struct listing_entry *e, const char *wire, size_t wlen,
     const char *rel)
 {
-	struct mitem *it;
-
 	char shown[FS_LOG_FIELD_MAX];
+	struct mitem *it;
 
 	if (mkdirat(lc->dfd, e->name, 0777) == -1 && errno != EEXIST) {
 		log_msg(LOG_ERR, errno, "cannot create directory %s", rel_shown(rel, shown,

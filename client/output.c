@@ -114,12 +114,10 @@ output_complete(const struct output *o, const struct remote *rm)
  * sidecar of theirs say what our NAME.part holds.
  */
 static bool
-ours(int fd)
+ours(int fd, struct stat *st)
 {
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-	    st.st_uid == geteuid();
+	return fstat(fd, st) == 0 && S_ISREG(st->st_mode) && st->st_nlink == 1 &&
+	    st->st_uid == geteuid();
 }
 
 /* NAME.part.meta, or "" when that name would be too long (then no sidecar). */
@@ -151,6 +149,7 @@ static int
 meta_read(const struct output *o, int fd, struct remote *ret)
 {
 	char s[32], t[32], side[NAME_MAX + 8];
+	struct stat st;
 	ssize_t sl, tl;
 	int sfd;
 
@@ -166,7 +165,7 @@ meta_read(const struct output *o, int fd, struct remote *ret)
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (sfd == -1)
 		return -errno;
-	if (!ours(sfd)) {
+	if (!ours(sfd, &st)) {
 		(void)close(sfd);	/* read-only */
 		return -EPERM;
 	}
@@ -191,6 +190,7 @@ static int
 sidecar_write(const struct output *o, const char *line, size_t len)
 {
 	char side[NAME_MAX + 8];
+	struct stat st;
 	int fd, r;
 
 	/* No O_TRUNC before ours(): another name of the same file would lose its bytes. */
@@ -198,7 +198,7 @@ sidecar_write(const struct output *o, const char *line, size_t len)
 	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
 	if (fd == -1)
 		return -errno;
-	if (!ours(fd))
+	if (!ours(fd, &st))
 		r = -EPERM;
 	else if (ftruncate(fd, 0) == -1)
 		r = -errno;
@@ -262,7 +262,7 @@ output_begin(struct output *o, uint64_t offset, const struct remote *rm)
 		log_msg(LOG_ERR, errno, "cannot open %s.part", o->shown);
 		return FGET_WRITE;
 	}
-	if (!ours(o->fd) || fstat(o->fd, &st) == -1 || (uint64_t)st.st_size < offset) {
+	if (!ours(o->fd, &st) || (uint64_t)st.st_size < offset) {
 		log_msg(LOG_ERR, 0, "refusing to write %s.part: not a regular file of ours",
 		    o->shown);
 		output_abort(o);
