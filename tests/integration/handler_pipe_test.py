@@ -4,6 +4,7 @@
 import os
 import random
 import socket
+import stat
 import subprocess
 import time
 import urllib.parse
@@ -283,6 +284,20 @@ class EdgeTest(PipeCase):
         self.assertIn(b"cannot open root", err)
 
 
+class DeviceTest(PipeCase):
+    @unittest.skipUnless(os.geteuid() == 0, "mknod needs root")
+    def test_devices_are_403(self):
+        # A device with a driver (/dev/null's numbers) and one without (major 240, local
+        # use: open() fails with ENXIO or ENODEV): neither file nor directory, 403 for every
+        # verb, as protocol.md says, and left out of LIST.
+        os.mknod(os.path.join(self.root, "null"), 0o644 | stat.S_IFCHR, os.makedev(1, 3))
+        os.mknod(os.path.join(self.root, "nodrv"), 0o644 | stat.S_IFCHR, os.makedev(240, 0))
+        got, _ = self.run_handler(b"GET null\nGET nodrv\nLIST nodrv\nSTAT nodrv\nLIST\n")
+        self.assertEqual([a.code for a in got[:4]], [403, 403, 403, 403])
+        self.assertNotIn(b"null", got[4].body)
+        self.assertNotIn(b"nodrv", got[4].body)
+
+
 class PermissionTest(PipeCase):
     @unittest.skipUnless(os.geteuid() == 0 and os.access("/usr/bin/setpriv", os.X_OK),
                          "running the handler as nobody needs root and setpriv(1)")
@@ -401,6 +416,14 @@ class LogTest(PipeCase):
         lines = p.stderr.decode().strip().split("\n")
         self.assertRegex(lines[0], r"^<6>filesvc-handler: 192\.0\.2\.7:4242 GET /a\.txt OK 6 \d+\.\d{3}s$")
         self.assertRegex(lines[1], r"^<4>filesvc-handler: 192\.0\.2\.7:4242 GET /nope 404 0 ")
+
+    def test_remote_addr_before_tcpremoteip(self):
+        # filesvc-handler(8): the first of REMOTE_ADDR, TCPREMOTEIP that is set; IPv6 bracketed.
+        env = dict(os.environ, REMOTE_ADDR="2001:db8::1", REMOTE_PORT="7", TCPREMOTEIP="192.0.2.7",
+                   TCPREMOTEPORT="4242")
+        p = subprocess.run([HANDLER, "--root", self.root], input=b"STAT /\n",
+                           capture_output=True, env=env, timeout=30)
+        self.assertIn("filesvc-handler: [2001:db8::1]:7 STAT / OK", p.stderr.decode())
 
     def test_remote_strings_escaped(self):
         env = dict(os.environ, REMOTE_ADDR="evil\nline", REMOTE_PORT="1")
