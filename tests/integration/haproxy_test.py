@@ -317,8 +317,7 @@ def main():
         if not path or not os.access(path, os.X_OK):
             print("skipped: %s is not built" % name)
             return 77
-    prog = unittest.main(verbosity=2, exit=False)
-    return 0 if prog.result.wasSuccessful() else 1
+    return harness.run_tests()
 
 
 if __name__ == "__main__":

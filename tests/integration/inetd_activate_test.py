@@ -28,6 +28,11 @@ def built_with_systemd():
     return b"+systemd" in out
 
 
+# Each build runs one side of these: a skip for the other is by design.
+NO_LIBSYSTEMD = harness.NOT_APPLICABLE + "built without libsystemd"
+LIBSYSTEMD = harness.NOT_APPLICABLE + "built with libsystemd"
+
+
 class Activated(ih.InetdCase):
     def setUp(self):
         super().setUp()
@@ -68,7 +73,7 @@ class Activated(ih.InetdCase):
         self.log.seek(0)
         return self.log.read().decode("utf-8", "replace")
 
-    @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
+    @unittest.skipUnless(built_with_systemd(), NO_LIBSYSTEMD)
     def test_serves_and_notifies(self):
         self.start([HANDLER, "--root", self.root])
         msg = self.message("READY=1")
@@ -83,7 +88,7 @@ class Activated(ih.InetdCase):
         self.assertEqual(self.proc.wait(20), 0)
         self.assertIn("listening on 127.0.0.1:%d" % self.port, self.logs())
 
-    @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
+    @unittest.skipUnless(built_with_systemd(), NO_LIBSYSTEMD)
     def test_status_counts_connections_awaiting_a_proxy_header(self):
         # Each holds a -c slot: STATUS= shows them, and those closed before a header.
         self.start([HANDLER, "--root", self.root], extra=["--proxy-protocol"])
@@ -100,7 +105,7 @@ class Activated(ih.InetdCase):
         self.proc.send_signal(signal.SIGTERM)
         self.assertEqual(self.proc.wait(20), 0)
 
-    @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
+    @unittest.skipUnless(built_with_systemd(), NO_LIBSYSTEMD)
     def test_listen_and_notify_variables_stay_with_us(self):
         self.start(["/usr/bin/env"], extra=["-v"])
         self.message("READY=1")
@@ -113,7 +118,7 @@ class Activated(ih.InetdCase):
         self.proc.send_signal(signal.SIGTERM)
         self.assertEqual(self.proc.wait(20), 0)
 
-    @unittest.skipUnless(built_with_systemd(), "built without libsystemd")
+    @unittest.skipUnless(built_with_systemd(), NO_LIBSYSTEMD)
     @unittest.skipUnless(os.geteuid() == 0 and os.access("/usr/bin/unshare", os.X_OK),
                          "hiding the library needs root and unshare(1)")
     def test_libsystemd_missing_listen_fds_is_refused(self):
@@ -141,7 +146,7 @@ class Activated(ih.InetdCase):
                          r"libsystemd\.so\.0 cannot be loaded: .*libsystemd\.so\.0")
         self.assertIn("cannot take the sockets systemd passed", self.logs())
 
-    @unittest.skipIf(built_with_systemd(), "built with libsystemd")
+    @unittest.skipIf(built_with_systemd(), LIBSYSTEMD)
     def test_without_libsystemd_listen_fds_is_refused(self):
         self.start(["/bin/true"])
         self.assertEqual(self.proc.wait(20), 1)

@@ -175,7 +175,7 @@ def main():
     for name, path in (("FILESVC_HANDLER", HANDLER), ("FILESVC_INETD", INETD)):
         if not path or not os.access(path, os.X_OK):
             raise SystemExit("%s is not set to an executable (run through meson test)" % name)
-    unittest.main(verbosity=2)
+    raise SystemExit(harness.run_tests())
 
 
 if __name__ == "__main__":

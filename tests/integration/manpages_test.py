@@ -7,7 +7,7 @@ import re
 import subprocess
 import unittest
 
-from harness import FGET, HANDLER, INETD
+from harness import FGET, HANDLER, INETD, NOT_APPLICABLE, run_tests
 
 MAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "man")
 
@@ -26,7 +26,7 @@ def man_options(page):
 class ManCase(unittest.TestCase):
     def compare(self, exe, page, elsewhere=()):
         if not exe:
-            self.skipTest("%s is not built" % page)
+            self.skipTest(NOT_APPLICABLE + "%s is not built" % page)
         helped, documented = help_options(exe), man_options(page) - set(elsewhere)
         self.assertEqual(helped - documented, set(), "in --help, missing from " + page)
         self.assertEqual(documented - helped, set(), "in %s, missing from --help" % page)
@@ -43,4 +43,4 @@ class ManCase(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    raise SystemExit(run_tests())

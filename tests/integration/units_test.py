@@ -17,7 +17,7 @@ import sys
 import tempfile
 import unittest
 
-from harness import HANDLER, INETD
+from harness import HANDLER, INETD, run_tests
 
 ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
 TMPFILES = shutil.which("systemd-tmpfiles") or "/usr/bin/systemd-tmpfiles"
@@ -98,9 +98,9 @@ class UnitsCase(unittest.TestCase):
 if __name__ == "__main__":
     if not HANDLER or not os.access(HANDLER, os.X_OK):
         raise SystemExit("FILESVC_HANDLER is not set to an executable (run through meson test)")
-    result = unittest.main(verbosity=2, exit=False).result
-    if not result.wasSuccessful():
-        sys.exit(1)
+    status = run_tests()
+    if status:
+        sys.exit(status)
     if not INETD:
         print("skipped: filesvc-inetd is not built, its service was not verified")
         sys.exit(77)
