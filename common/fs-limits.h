@@ -21,12 +21,24 @@
 #define FS_LIST_MAX		1000000
 /* An answer header line, LF included: "OK <n> key=value..." */
 #define FS_HEADER_MAX		1024
+/* An HTTP request line, LF included (docs/http.md): longer is 414. */
+#define FS_HTTP_LINE_MAX	8192
+/* An HTTP request's header fields: more bytes, or more fields, is 431. */
+#define FS_HTTP_FIELDS_BYTES	16384
+#define FS_HTTP_FIELDS_MAX	100
+/* A whole HTTP head: the request line, the fields, the empty line. */
+#define FS_HTTP_HEAD_MAX	(FS_HTTP_LINE_MAX + FS_HTTP_FIELDS_BYTES + 2)
+/* A request body on GET or HEAD is read and dropped up to this; more is 413. */
+#define FS_HTTP_BODY_MAX	65536
+/* An HTTP answer's header block: a Location holds an encoded path. */
+#define FS_HTTP_REPLY_MAX	(3 * FS_PATH_MAX + 2048)
 /* A log line: one write(2) of at most PIPE_BUF bytes never interleaves. */
 #define FS_LOG_LINE_MAX		1024
 /* How much of a remote-controlled string a log line carries. */
 #define FS_LOG_FIELD_MAX	256
 
 _Static_assert(FS_LOG_LINE_MAX <= PIPE_BUF, "a log line must be one atomic write");
+_Static_assert(FS_HTTP_LINE_MAX >= FS_LINE_MAX, "the dialect is chosen on one line");
 _Static_assert(FS_PATH_MAX >= FS_LINE_MAX, "a decoded path is never longer than its line");
 
 /* Exit statuses of filesvc-handler and filesvc-inetd (their man pages list them). */

@@ -12,6 +12,9 @@
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t io_now_ms(void);
 
+/* Seconds since the epoch on CLOCK_REALTIME: for dates people read, never for deadlines. */
+int64_t io_wall_seconds(void);
+
 /*
  * Wait until fd is ready for events (POLLIN or POLLOUT) or the deadline
  * (io_now_ms() time; -1 for none) passes.  Returns 1 ready, 0 timed out,

@@ -15,7 +15,7 @@ line_init(struct linebuf *lb, size_t max)
 {
 	lb->len = 0;
 	lb->off = 0;
-	lb->max = max < sizeof(lb->buf) ? max : sizeof(lb->buf);
+	line_set_max(lb, max);
 }
 
 static enum line_status
@@ -44,25 +44,48 @@ line_fill(struct linebuf *lb, int fd, int64_t deadline)
 	}
 }
 
-enum line_status
-line_next(struct linebuf *lb, int fd, int64_t deadline, char **ret_line, size_t *ret_len)
+/* Bytes through the first LF of s[0..n), or 0 when there is none. */
+static size_t
+end_of_line(const char *s, size_t n)
+{
+	const char *lf = memchr(s, '\n', n);
+
+	return lf != NULL ? (size_t)(lf - s) + 1 : 0;
+}
+
+/* Bytes through the LF of the first empty line ("\n\n" or "\n\r\n"), or 0. */
+static size_t
+end_of_block(const char *s, size_t n)
+{
+	const char *lf = s;
+
+	while ((lf = memchr(lf, '\n', n - (size_t)(lf - s))) != NULL) {
+		size_t at = (size_t)(lf - s);
+
+		if (at == 0 || s[at - 1] == '\n' || (at >= 2 && s[at - 1] == '\r' && s[at - 2] == '\n'))
+			return at + 1;
+		lf++;
+	}
+	return 0;
+}
+
+/*
+ * Read until end_of() finds its end in the unconsumed bytes; *ret_n is
+ * how many bytes that is, at lb->buf + lb->off.  Compacts first, so what
+ * an earlier call handed out is no longer valid.
+ */
+static enum line_status
+line_until(struct linebuf *lb, int fd, int64_t deadline, size_t (*end_of)(const char *, size_t),
+    size_t *ret_n)
 {
 	for (;;) {
 		char *start = lb->buf + lb->off;
-		size_t avail = lb->len - lb->off;
-		char *lf = memchr(start, '\n', avail);
+		size_t avail = lb->len - lb->off, n = end_of(start, avail);
 		enum line_status st;
 		int r;
 
-		if (lf != NULL) {
-			size_t n = (size_t)(lf - start);
-
-			lb->off += n + 1;
-			if (n > 0 && start[n - 1] == '\r')
-				n--;
-			start[n] = '\0';
-			*ret_line = start;
-			*ret_len = n;
+		if (n > 0) {
+			*ret_n = n;
 			return LINE_OK;
 		}
 		if (avail >= lb->max)
@@ -79,6 +102,71 @@ line_next(struct linebuf *lb, int fd, int64_t deadline, char **ret_line, size_t 
 		if ((st = line_fill(lb, fd, deadline)) != LINE_OK)
 			return st;
 	}
+}
+
+enum line_status
+line_next(struct linebuf *lb, int fd, int64_t deadline, char **ret_line, size_t *ret_len)
+{
+	enum line_status st;
+	char *start;
+	size_t n;
+
+	if ((st = line_until(lb, fd, deadline, end_of_line, &n)) != LINE_OK)
+		return st;
+	start = lb->buf + lb->off;
+	lb->off += n;
+	n--;
+	if (n > 0 && start[n - 1] == '\r')
+		n--;
+	start[n] = '\0';
+	*ret_line = start;
+	*ret_len = n;
+	return LINE_OK;
+}
+
+enum line_status
+line_peek(struct linebuf *lb, int fd, int64_t deadline, const char **ret_line, size_t *ret_len)
+{
+	enum line_status st;
+	const char *start;
+	size_t n;
+
+	if ((st = line_until(lb, fd, deadline, end_of_line, &n)) != LINE_OK)
+		return st;
+	start = lb->buf + lb->off;
+	n--;
+	if (n > 0 && start[n - 1] == '\r')
+		n--;
+	*ret_line = start;
+	*ret_len = n;
+	return LINE_OK;
+}
+
+enum line_status
+line_block(struct linebuf *lb, int fd, int64_t deadline, const char **ret_block, size_t *ret_len)
+{
+	enum line_status st;
+	size_t n;
+
+	if ((st = line_until(lb, fd, deadline, end_of_block, &n)) != LINE_OK)
+		return st;
+	*ret_block = lb->buf + lb->off;
+	*ret_len = n;
+	lb->off += n;
+	return LINE_OK;
+}
+
+size_t
+line_pending(const struct linebuf *lb, const char **ret)
+{
+	*ret = lb->buf + lb->off;
+	return lb->len - lb->off;
+}
+
+void
+line_set_max(struct linebuf *lb, size_t max)
+{
+	lb->max = max < sizeof(lb->buf) ? max : sizeof(lb->buf);
 }
 
 size_t

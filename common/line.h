@@ -17,7 +17,7 @@ enum line_status {
 };
 
 struct linebuf {
-	char	buf[FS_LINE_MAX];	/* one line may fill it, LF included */
+	char	buf[FS_HTTP_HEAD_MAX];	/* one line or HTTP head may fill it */
 	size_t	len;			/* bytes held */
 	size_t	off;			/* first byte not yet handed out */
 	size_t	max;			/* longest line accepted, LF included; <= sizeof(buf) */
@@ -35,6 +35,28 @@ void line_init(struct linebuf *lb, size_t max);
  */
 enum line_status line_next(struct linebuf *lb, int fd, int64_t deadline, char **ret_line,
     size_t *ret_len);
+
+/*
+ * The same without consuming the line: the next call sees it again.  The
+ * line is not NUL-terminated.  For choosing a dialect on the first line.
+ */
+enum line_status line_peek(struct linebuf *lb, int fd, int64_t deadline,
+    const char **ret_line, size_t *ret_len);
+
+/*
+ * Hand out the next block of lines that ends with an empty line (an HTTP
+ * head), through that empty line's LF, in *ret_block and *ret_len.
+ * LINE_TOOLONG when max bytes hold no empty line.  The block stays valid
+ * until the next call of any line_ function.
+ */
+enum line_status line_block(struct linebuf *lb, int fd, int64_t deadline,
+    const char **ret_block, size_t *ret_len);
+
+/* The bytes buffered and not yet handed out, at *ret; returns how many. */
+size_t line_pending(const struct linebuf *lb, const char **ret);
+
+/* Accept lines (or blocks) of at most max bytes from now on (<= the buffer). */
+void line_set_max(struct linebuf *lb, size_t max);
 
 /*
  * Take up to len bytes already buffered past the last line (a body that

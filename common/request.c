@@ -139,10 +139,15 @@ status_text(enum fs_status status)
 	case FS_E400:	return "malformed request";
 	case FS_E403:	return "forbidden";
 	case FS_E404:	return "not found";
+	case FS_E405:	return "method not allowed";
 	case FS_E408:	return "idle timeout";
+	case FS_E412:	return "precondition failed";
+	case FS_E413:	return "request body too large";
 	case FS_E414:	return "request line too long";
 	case FS_E416:	return "bad range";
+	case FS_E431:	return "header fields too large";
 	case FS_E500:	return "server error";
+	case FS_E501:	return "not implemented";
 	case FS_E503:	return "server busy";
 	}
 	return "server error";

@@ -8,16 +8,24 @@
 
 #include "fs-limits.h"
 
-/* Wire status codes; FS_OK is the only one that is not an ERR line. */
+/*
+ * Wire status codes; FS_OK is the only one that is not an ERR line.  The
+ * codes marked HTTP are answered only in that dialect.
+ */
 enum fs_status {
 	FS_OK = 0,
 	FS_E400 = 400,	/* malformed request */
 	FS_E403 = 403,	/* forbidden path */
 	FS_E404 = 404,	/* not found */
+	FS_E405 = 405,	/* HTTP: a method we do not serve */
 	FS_E408 = 408,	/* idle timeout; the server closes */
+	FS_E412 = 412,	/* HTTP: If-Match or If-Unmodified-Since failed */
+	FS_E413 = 413,	/* HTTP: a request body over FS_HTTP_BODY_MAX */
 	FS_E414 = 414,	/* request line too long; the server closes */
 	FS_E416 = 416,	/* bad range */
+	FS_E431 = 431,	/* HTTP: header fields too large */
 	FS_E500 = 500,	/* server error */
+	FS_E501 = 501,	/* HTTP: an unknown method, or Transfer-Encoding */
 	FS_E503 = 503,	/* server busy */
 };
 

@@ -1,4 +1,11 @@
-/* filesvc-handler's internal interfaces: one struct of state, passed by pointer. */
+/*
+ * filesvc-handler's internal interfaces: one struct of state, passed by
+ * pointer.  A request flows through the files in this order (design.md
+ * has the map): session.c chooses the dialect; protocol1.c or
+ * httpserve.c parses requests; target.c opens what a path names;
+ * dirlist.c reads a directory; listbody.c formats it; reply.c sends
+ * headers, bodies and the log line.
+ */
 #ifndef FS_HANDLER_H
 #define FS_HANDLER_H
 
@@ -9,8 +16,15 @@
 #include <sys/stat.h>
 
 #include "confine.h"
+#include "io.h"
 #include "line.h"
 #include "request.h"
+
+enum dialect {
+	DIALECT_AUTO,		/* the first request line decides */
+	DIALECT_HTTP,
+	DIALECT_FILESVC,	/* protocol 1 */
+};
 
 struct options {
 	const char	*root;
@@ -18,14 +32,14 @@ struct options {
 	bool		 show_hidden;
 	bool		 no_sandbox;
 	bool		 proxy_protocol;	/* a PROXY header (v1 or v2) comes first */
-	uint64_t	 max_entries;	/* a LIST of more answers ERR 500: bounds memory */
+	uint64_t	 max_entries;	/* a listing of more answers 500: bounds memory */
+	enum dialect	 dialect;
+	const char	*index;		/* HTTP: serve this file of a directory instead of a listing */
 };
 
 struct session {
 	const struct options	*opt;
 	struct confine		 root;
-	struct linebuf		 in;
-	struct request		 req;		/* the one being answered */
 	int			 out;		/* fd 1 */
 	bool			 out_is_socket;
 	bool			 gone;		/* the client left or a promise broke: stop */
@@ -33,18 +47,34 @@ struct session {
 	/* Per request, for its log line. */
 	uint64_t		 sent;
 	int64_t			 started_ms;
+	int64_t			 first_deadline;	/* the first request's, once the dialect was chosen */
+	struct linebuf		 in;		/* last: a request touches only its start */
 };
 
-/* session.c */
+/* session.c: the connection, from the root's opening to the last drained byte. */
 int session_open(struct session *s, const struct options *opt);
 void session_serve(struct session *s);
 void session_close(struct session *s);
-int session_send_header(struct session *s, const char *header, size_t len);
-int session_send_header_before(struct session *s, const char *header, size_t len, uint64_t body);
-void session_send_error(struct session *s, enum fs_status status);
 
 /*
- * Components of a requested path, plus one slot for a LIST entry's name.
+ * When the next request must have arrived: the first request's deadline
+ * was set while its dialect was chosen, and choosing must not extend it.
+ */
+static inline int64_t
+session_deadline(struct session *s)
+{
+	int64_t d = s->first_deadline;
+
+	s->first_deadline = 0;
+	return d != 0 ? d : io_now_ms() + (int64_t)s->opt->timeout_s * 1000;
+}
+
+/* protocol1.c and httpserve.c: each serves requests of its dialect until the connection ends. */
+void protocol1_serve(struct session *s);
+void httpserve_serve(struct session *s);
+
+/*
+ * Components of a requested path, plus one slot for a listed entry's name.
  * 20 KiB on the stack, of which a request touches a few bytes at the start
  * of comp and of path: n sits beside comp's first entries, so a GET
  * faults in two fresh stack pages for it, not three.
@@ -56,19 +86,69 @@ struct target {
 };
 
 /*
- * verbs.c: open the request's path beneath the root with flags and fstat
- * it; only regular files and directories pass.  FS_OK leaves *ret_fd open.
+ * target.c: open path[0..len) (decoded) beneath the root with flags and
+ * fstat it; only regular files and directories pass.  FS_OK leaves
+ * *ret_fd open and t holding the path's components.
  */
-enum fs_status target_open(struct session *s, struct request *req, struct target *t,
+enum fs_status target_open(struct session *s, const char *path, size_t len, struct target *t,
     int flags, int *ret_fd, struct stat *st);
+uint64_t target_size(const struct stat *st);
 
-/* verbs.c, list.c: each answers the request completely and returns the status logged. */
-enum fs_status verb_list(struct session *s, struct request *req);
-enum fs_status verb_get(struct session *s, struct request *req);
-enum fs_status verb_stat(struct session *s, struct request *req);
+/* dirlist.c: a directory's listed entries, sorted bytewise by name. */
+struct dirlist {
+	struct dirlist_entry	*e;
+	size_t			 n, cap;
+	char			*names;	/* NUL-terminated names, back to back */
+	size_t			 names_len, names_cap;
+};
+struct dirlist_entry {
+	uint64_t	key;	/* 8 name bytes past the common prefix, big-endian: see dirlist.c */
+	uint64_t	size;
+	int64_t		mtime;
+	uint32_t	name;	/* offset in the name arena */
+	char		type;	/* 'f' or 'd' */
+	uint8_t		len;	/* the name's, <= NAME_MAX (getdents) */
+};
 
-/* send.c: copy count bytes of fd from offset to the client; 0, or -errno. */
-int send_file(struct session *s, int fd, uint64_t offset, uint64_t count);
+/*
+ * Read dirfd (t names it, with room for one more component) into d,
+ * leaving out what a listing leaves out, and sort it.  Returns 0, or
+ * -errno (-EFBIG past --max-entries, logged).  dirlist_free() after
+ * either.
+ */
+int dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d);
+void dirlist_free(struct dirlist *d);
+
+/* listbody.c: a listing's body, in memory, for its length goes first. */
+enum listbody_format {
+	LISTBODY_TEXT,		/* protocol 1's LIST body */
+	LISTBODY_HTML,
+	LISTBODY_JSON,
+};
+struct listbody {
+	char	*p;
+	size_t	 len, cap;
+};
+
+/*
+ * Format d into *b (malloc'd; free(b->p) after) in format; path[0..len)
+ * (decoded, ending in '/') titles an HTML page.  Returns 0 or -ENOMEM.
+ */
+int listbody_build(const struct dirlist *d, enum listbody_format format, const char *path,
+    size_t len, struct listbody *b);
+
+/*
+ * reply.c: what goes back.  A header whose body (body bytes) follows at
+ * once is held back on a socket (MSG_MORE) so both leave in one segment.
+ * Every function returns 0 or -errno, and sets s->gone when the client is
+ * gone or a promise is broken.
+ */
+int reply_header(struct session *s, const char *header, size_t len, uint64_t body);
+int reply_buffer(struct session *s, const char *buf, size_t len);
+int reply_file(struct session *s, int fd, uint64_t offset, uint64_t count);
+
+/* One log line for a request: code 0 is shown as OK (protocol 1's success). */
+void reply_log(struct session *s, const char *method, const char *path, size_t len, int code);
 
 /* status.c: the one table from errno to wire codes. */
 enum fs_status status_from_errno(int err);

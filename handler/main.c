@@ -29,14 +29,20 @@
 static const char usage[] =
     "Usage: filesvc-handler [--root DIR] [--timeout SECONDS] [--show-hidden]\n"
     "                       [--max-entries N] [--no-sandbox] [--proxy-protocol]\n"
-    "Serve one filesvc connection: requests on stdin, answers on stdout, log on stderr.\n"
+    "                       [--dialect auto|http|filesvc] [--index NAME]\n"
+    "Serve one connection: requests on stdin, answers on stdout, log on stderr.\n"
+    "It speaks filesvc protocol 1 and HTTP/1.1; the first request line decides.\n"
     "\n"
     "  -r, --root DIR         serve the tree beneath DIR (default " DEFAULT_ROOT ")\n"
     "  -t, --timeout SECONDS  idle timeout, 1-86400 (default 30): waiting for a\n"
     "                         request line, or for the client to take data\n"
     "  -a, --show-hidden      list and serve names that start with '.'\n"
-    "  -m, --max-entries N    answer ERR 500 to a LIST of more than N entries,\n"
+    "  -m, --max-entries N    answer 500 to a listing of more than N entries,\n"
     "                         1-" FS_STR(FS_LIST_MAX) " (default " FS_STR(FS_LIST_MAX) "): bounds memory\n"
+    "  -d, --dialect D        auto (default): HTTP when the first line ends in\n"
+    "                         HTTP/1.x, else protocol 1; http or filesvc: only that\n"
+    "  -i, --index NAME       HTTP: serve a directory's file NAME (e.g. index.html),\n"
+    "                         when it has one, instead of its listing\n"
     "  -P, --proxy-protocol   expect a PROXY v1/v2 header first (behind HAProxy)\n"
     "  -S, --no-sandbox       do not confine the process with Landlock and seccomp\n"
     "  -h, --help             show this help and exit\n"
@@ -44,7 +50,36 @@ static const char usage[] =
     "\n"
     "Exit status: 0 when the connection ended (however the client ended it),\n"
     "1 on a server-side failure (e.g. the root cannot be opened), 2 on bad usage.\n"
-    "See filesvc-handler(8) and filesvc(7) for the protocol.\n";
+    "See filesvc-handler(8), filesvc(7), and docs/http.md for HTTP.\n";
+
+static int
+dialect_set(const char *arg, struct options *opt)
+{
+	if (strcmp(arg, "auto") == 0)
+		opt->dialect = DIALECT_AUTO;
+	else if (strcmp(arg, "http") == 0)
+		opt->dialect = DIALECT_HTTP;
+	else if (strcmp(arg, "filesvc") == 0)
+		opt->dialect = DIALECT_FILESVC;
+	else {
+		log_msg(LOG_ERR, 0, "invalid dialect '%s': want auto, http or filesvc", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* One name in the directory, never a path, never hidden: it is opened beneath each one. */
+static int
+index_set(const char *arg, struct options *opt)
+{
+	if (arg[0] == '\0' || arg[0] == '.' || strchr(arg, '/') != NULL || strlen(arg) > NAME_MAX) {
+		log_msg(LOG_ERR, 0, "invalid index '%s': want a file name without '/' or a "
+		    "leading '.'", arg);
+		return -1;
+	}
+	opt->index = arg;
+	return 0;
+}
 
 /* One option: 0 to go on, 1 after --help or --version, -1 after a usage error (logged). */
 static int
@@ -72,6 +107,10 @@ option_set(int c, struct options *opt)
 	case 'a':
 		opt->show_hidden = true;
 		return 0;
+	case 'd':
+		return dialect_set(optarg, opt);
+	case 'i':
+		return index_set(optarg, opt);
 	case 'P':
 		opt->proxy_protocol = true;
 		return 0;
@@ -100,6 +139,8 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "max-entries", required_argument, NULL, 'm' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "proxy-protocol", no_argument, NULL, 'P' },
+		{ "dialect", required_argument, NULL, 'd' },
+		{ "index", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -108,7 +149,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 
 	*opt = (struct options){ .root = DEFAULT_ROOT, .timeout_s = DEFAULT_TIMEOUT,
 	    .max_entries = FS_LIST_MAX };
-	while (r == 0 && (c = getopt_long(argc, argv, "r:t:am:SPhV", longopts, NULL)) != -1)
+	while (r == 0 && (c = getopt_long(argc, argv, "r:t:am:SPd:i:hV", longopts, NULL)) != -1)
 		r = option_set(c, opt);
 	if (r == 0 && optind != argc) {
 		log_msg(LOG_ERR, 0, "unexpected argument '%s'", argv[optind]);
@@ -160,7 +201,7 @@ main(int argc, char *argv[])
 		die(FS_EXIT_FAIL, -r, "cannot enter the sandbox");
 
 	if (!opt.proxy_protocol || proxyhdr_read(&s) == 0)
-		session_serve(&s);	/* until QUIT, EOF, a closing ERR, or the client is gone */
+		session_serve(&s);	/* until the client ends it, an answer closes, or it is gone */
 	session_close(&s);
 	return FS_EXIT_OK;
 }

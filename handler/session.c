@@ -1,18 +1,17 @@
 /*
- * One connection: read request lines from fd 0, answer each in order on
- * fd 1, log one line per request on fd 2.  Nothing a client sends makes
- * the handler exit non-zero; a broken promise (a short body) closes.
+ * One connection: open the root, choose the dialect on the first request
+ * line, let that dialect's front end serve, then close so that the last
+ * answer is not lost.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "handler.h"
+#include "http.h"
 #include "io.h"
 #include "log.h"
 
@@ -26,10 +25,14 @@ session_open(struct session *s, const struct options *opt)
 	struct stat st;
 	int r;
 
-	memset(s, 0, sizeof(*s));
+	/* Field by field: zeroing the whole struct would touch every page of its buffer. */
 	s->opt = opt;
 	s->out = STDOUT_FILENO;
-	line_init(&s->in, FS_LINE_MAX);
+	s->gone = false;
+	s->sent = 0;
+	s->started_ms = 0;
+	s->first_deadline = 0;
+	line_init(&s->in, opt->dialect == DIALECT_FILESVC ? FS_LINE_MAX : FS_HTTP_LINE_MAX);
 	if ((r = confine_init(&s->root, opt->root, opt->show_hidden)) < 0)
 		return r;
 	if (fstat(s->out, &st) == -1)
@@ -46,132 +49,52 @@ session_open(struct session *s, const struct options *opt)
 	return 0;
 }
 
-static int
-send_header(struct session *s, const char *header, size_t len, int flags)
-{
-	int r = io_send_all(s->out, header, len, flags, (int)s->opt->timeout_s * 1000);
-
-	if (r < 0)
-		s->gone = true;
-	return r;
-}
-
-int
-session_send_header(struct session *s, const char *header, size_t len)
-{
-	return send_header(s, header, len, 0);
-}
-
 /*
- * A header whose body (body bytes) follows at once: on a socket MSG_MORE
- * holds it back, so header and body leave in one segment (a small GET is
- * one packet, not two).  The body's last write, which carries no MSG_MORE,
- * pushes both; a body that fails ends the connection, and close() sends
- * what is held.  An empty body: nothing would push it, so none.
+ * A first line too long to hold: HTTP if it starts as a request line
+ * would ("GET /...", "GET http://..."), so that a browser's overlong URL
+ * gets an HTTP 414 and not a protocol-1 line it cannot read.
  */
-int
-session_send_header_before(struct session *s, const char *header, size_t len, uint64_t body)
-{
-	return send_header(s, header, len, body > 0 && s->out_is_socket ? MSG_MORE : 0);
-}
-
-void
-session_send_error(struct session *s, enum fs_status status)
-{
-	char line[128];
-	int n = snprintf(line, sizeof(line), "ERR %d %s\n", (int)status, status_text(status));
-
-	(void)session_send_header(s, line, (size_t)n);	/* a failure sets s->gone */
-}
-
-static void
-log_request(struct session *s, const struct request *req, enum fs_status status)
-{
-	char path[FS_LOG_FIELD_MAX], code[8];
-	int64_t ms = io_now_ms() - s->started_ms;
-	int prio = status == FS_OK ? LOG_INFO : ((int)status >= 500 ? LOG_ERR : LOG_WARNING);
-
-	(void)snprintf(code, sizeof(code), status == FS_OK ? "OK" : "%d", (int)status);
-	log_escape(req->path, req->path_len, path, sizeof(path));
-	log_msg(prio, 0, "%s %s /%s %s %" PRIu64 " %" PRId64 ".%03ds", s->peer,
-	    request_verb_name(req->verb), path[0] == '/' ? path + 1 : path, code, s->sent,
-	    ms / 1000, (int)(ms % 1000));
-}
-
-/* Answer one parsed request; false when the connection ends after it. */
 static bool
-session_dispatch(struct session *s, struct request *req)
+looks_like_http(const char *buf, size_t len)
 {
-	enum fs_status status = FS_OK;
+	size_t i;
 
-	switch (req->verb) {
-	case VERB_LIST:
-		status = verb_list(s, req);
-		break;
-	case VERB_GET:
-		status = verb_get(s, req);
-		break;
-	case VERB_STAT:
-		status = verb_stat(s, req);
-		break;
-	case VERB_QUIT:
-		(void)session_send_header(s, "OK 0\n", 5);
-		break;
-	}
-	if (status != FS_OK)
-		session_send_error(s, status);
-	log_request(s, req, status);
-	return req->verb != VERB_QUIT && !s->gone;
+	for (i = 0; i < len && buf[i] >= 'A' && buf[i] <= 'Z'; i++)
+		;
+	return i > 0 && i + 2 < len && buf[i] == ' ' && (buf[i + 1] == '/' || buf[i + 1] == 'h');
 }
 
-/* A line that could not be read as a request; false when the connection ends. */
-static bool
-session_refuse(struct session *s, enum line_status ls, enum fs_status status, char *line,
-    size_t len)
+/* The dialect of this connection, from its first line (left in the buffer). */
+static enum dialect
+first_line_dialect(struct session *s)
 {
-	char shown[FS_LOG_FIELD_MAX];
+	const char *line;
+	size_t len;
 
-	if (ls == LINE_TIMEOUT || ls == LINE_TOOLONG) {
-		status = ls == LINE_TIMEOUT ? FS_E408 : FS_E414;
-		session_send_error(s, status);
-		log_msg(LOG_WARNING, 0, "%s %s, closing", s->peer, status_text(status));
-		return false;
+	s->first_deadline = io_now_ms() + (int64_t)s->opt->timeout_s * 1000;
+	switch (line_peek(&s->in, STDIN_FILENO, s->first_deadline, &line, &len)) {
+	case LINE_OK:
+		return http_is_request_line(line, len) ? DIALECT_HTTP : DIALECT_FILESVC;
+	case LINE_TOOLONG:
+		len = line_pending(&s->in, &line);
+		return looks_like_http(line, len) ? DIALECT_HTTP : DIALECT_FILESVC;
+	default:
+		/* EOF, a timeout, an error: protocol 1 says what it always said. */
+		return DIALECT_FILESVC;
 	}
-	session_send_error(s, status);
-	log_escape(line, len, shown, sizeof(shown));
-	log_msg(LOG_WARNING, 0, "%s %d %s: %s", s->peer, (int)status, status_text(status), shown);
-	return !s->gone;
 }
 
 void
 session_serve(struct session *s)
 {
-	bool more = true;
+	enum dialect d = s->opt->dialect;
 
-	while (more) {
-		int64_t deadline = io_now_ms() + (int64_t)s->opt->timeout_s * 1000;
-		enum line_status ls;
-		enum fs_status st;
-		char *line;
-		size_t len;
-
-		ls = line_next(&s->in, STDIN_FILENO, deadline, &line, &len);
-		if (ls == LINE_EOF || ls == LINE_PARTIAL || ls == LINE_ERROR) {
-			if (ls == LINE_ERROR && errno != ECONNRESET)
-				log_msg(LOG_WARNING, errno, "%s: cannot read request", s->peer);
-			return;
-		}
-		s->started_ms = io_now_ms();
-		s->sent = 0;
-		if (ls != LINE_OK) {
-			more = session_refuse(s, ls, FS_OK, NULL, 0);
-			continue;
-		}
-		if ((st = request_parse(line, len, &s->req)) != FS_OK)
-			more = session_refuse(s, ls, st, line, len);
-		else
-			more = session_dispatch(s, &s->req);
-	}
+	if (d == DIALECT_AUTO)
+		d = first_line_dialect(s);
+	if (d == DIALECT_HTTP)
+		httpserve_serve(s);
+	else
+		protocol1_serve(s);
 }
 
 void

@@ -1,44 +1,23 @@
 /*
- * LIST: read the directory in large getdents64 batches, stat each entry
- * without following links, follow a symlink only beneath the root, sort
- * bytewise by raw name and send header and body in one go.  The whole
- * body is built first because the header must state its length.
+ * A directory's listing, as every dialect shows it: read in large
+ * getdents64 batches, each entry stat'ed without following links, a
+ * symlink followed only beneath the root, sorted bytewise by raw name.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "handler.h"
-#include "io.h"
-#include "listing.h"
 #include "log.h"
-#include "path.h"
 
-/* 32 bytes: the sort moves whole entries, several times each. */
-struct entry {
-	uint64_t	key;	/* 8 name bytes past the common prefix, big-endian: see dirlist_sort() */
-	uint64_t	size;
-	int64_t		mtime;
-	uint32_t	name;	/* offset in the name arena: see the assertion below */
-	char		type;
-	uint8_t		len;	/* the name's, <= NAME_MAX (getdents) */
-};
-
+_Static_assert(sizeof(struct dirlist_entry) == 32, "the sort moves whole entries, several times each");
 _Static_assert((uint64_t)FS_LIST_MAX * (NAME_MAX + 1) <= UINT32_MAX,
-    "a LIST's names fit in 32-bit offsets and its count in 32-bit counters");
-
-struct dirlist {
-	struct entry	*e;
-	size_t		 n, cap;
-	char		*names;	/* NUL-terminated names, back to back */
-	size_t		 names_len, names_cap;
-};
+    "a listing's names fit in 32-bit offsets and its count in 32-bit counters");
 
 static int
 grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -82,7 +61,7 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 	    grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
 		return -ENOMEM;
 	memcpy(d->names + d->names_len, name, nlen);
-	d->e[d->n++] = (struct entry){
+	d->e[d->n++] = (struct dirlist_entry){
 		.key = name_key(name),
 		.name = (uint32_t)d->names_len,
 		.size = st->st_size < 0 ? 0 : (uint64_t)st->st_size,
@@ -97,24 +76,26 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 /*
  * What a directory entry stands for, judged without following links; a
  * symlink is followed only through confine_open(), so one that dangles
- * or leaves the root is left out.  Returns true when it is listed.
+ * or leaves the root is left out.  Returns 1 when it is listed, 0 when
+ * not, -EACCES when the directory cannot be searched.
  */
-static bool
+static int
 entry_stat(struct session *s, int dirfd, struct target *t, const char *name, struct stat *st)
 {
 	bool ok;
 	int fd;
 
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == -1)
-		return false;	/* vanished since getdents: not listed */
+		/* A directory we may read but not search: 403, not an empty listing. */
+		return errno == EACCES ? -EACCES : 0;	/* else vanished since getdents */
 	if (S_ISLNK(st->st_mode)) {
 		t->comp[t->n] = name;
 		if ((fd = confine_open(&s->root, t->comp, t->n + 1, O_PATH)) < 0)
-			return false;
+			return 0;
 		ok = fstat(fd, st) == 0;
 		(void)close(fd);
 		if (!ok)
-			return false;
+			return 0;
 	}
 	return S_ISREG(st->st_mode) || S_ISDIR(st->st_mode);
 }
@@ -142,7 +123,11 @@ dirlist_read(struct session *s, int dirfd, struct target *t, struct dirlist *d)
 		for (off = 0; off < got; off += ((struct dirent64 *)(buf + off))->d_reclen) {
 			const char *name = ((struct dirent64 *)(buf + off))->d_name;
 
-			if (!entry_wanted(s, name) || !entry_stat(s, dirfd, t, name, &st))
+			if (!entry_wanted(s, name))
+				continue;
+			if ((r = entry_stat(s, dirfd, t, name, &st)) < 0)
+				return r;
+			if (r == 0)
 				continue;
 			if ((r = dirlist_add(d, s->opt->max_entries, name, &st)) < 0)
 				return r;
@@ -156,7 +141,7 @@ dirlist_read(struct session *s, int dirfd, struct target *t, struct dirlist *d)
  * unsigned chars).  names points past the prefix all names share.
  */
 static bool
-entry_before(const struct entry *x, const struct entry *y, const char *names)
+entry_before(const struct dirlist_entry *x, const struct dirlist_entry *y, const char *names)
 {
 	if (x->key != y->key)
 		return x->key < y->key;
@@ -171,7 +156,7 @@ entry_before(const struct entry *x, const struct entry *y, const char *names)
  * nothing is copied back.
  */
 static void
-entries_sort(struct entry *src, struct entry *dst, size_t n, const char *names)
+entries_sort(struct dirlist_entry *src, struct dirlist_entry *dst, size_t n, const char *names)
 {
 	size_t mid = n / 2, i = 0, j = mid, k = 0;
 
@@ -194,11 +179,11 @@ entries_sort(struct entry *src, struct entry *dst, size_t n, const char *names)
  * A byte that is the same in every key costs no pass.  Sorts a[0..n)
  * using b as much room; returns whichever of the two holds the result.
  */
-static struct entry *
-entries_radix(struct entry *a, struct entry *b, size_t n)
+static struct dirlist_entry *
+entries_radix(struct dirlist_entry *a, struct dirlist_entry *b, size_t n)
 {
 	uint32_t count[8][256] = {{0}}, sum, c;
-	struct entry *t;
+	struct dirlist_entry *t;
 	size_t i;
 	int byte, digit;
 
@@ -222,7 +207,7 @@ entries_radix(struct entry *a, struct entry *b, size_t n)
 
 /* Orders each run of equal keys in e[0..n) by name, with tmp as room. */
 static void
-entries_break_ties(struct entry *e, struct entry *tmp, size_t n, const char *names)
+entries_break_ties(struct dirlist_entry *e, struct dirlist_entry *tmp, size_t n, const char *names)
 {
 	size_t i, j;
 
@@ -261,7 +246,7 @@ common_prefix(const struct dirlist *d)
 static int
 dirlist_sort(struct dirlist *d)
 {
-	struct entry *tmp;
+	struct dirlist_entry *tmp;
 	size_t skip, i;
 
 	if (d->n < 2)
@@ -272,7 +257,7 @@ dirlist_sort(struct dirlist *d)
 		for (i = 0; i < d->n; i++)
 			d->e[i].key = name_key(d->names + d->e[i].name + skip);
 	if (entries_radix(d->e, tmp, d->n) == tmp) {
-		struct entry *t = d->e;
+		struct dirlist_entry *t = d->e;
 
 		d->e = tmp, d->cap = d->n, tmp = t;
 	}
@@ -281,57 +266,23 @@ dirlist_sort(struct dirlist *d)
 	return 0;
 }
 
-/* Header then body, the body formatted into one buffer and written at once. */
-static int
-dirlist_send(struct session *s, struct dirlist *d)
+int
+dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d)
 {
-	/* Every name byte may become %XX; type, numbers, spaces and LF fit in 48. */
-	size_t cap = 3 * d->names_len + 48 * d->n + 1, hlen, len, i;
-	char hdr[FS_HEADER_MAX], *body;
-	int n, r;
+	int r;
 
-	if ((body = malloc(cap)) == NULL)
-		return -ENOMEM;
-	for (len = 0, i = 0; i < d->n; i++) {
-		n = listing_format(d->e[i].type, d->e[i].size, d->e[i].mtime,
-		    d->names + d->e[i].name, d->e[i].len, body + len, cap - len);
-		len += n < 0 ? 0 : (size_t)n;	/* names come from getdents: <= NAME_MAX */
-	}
-	hlen = (size_t)snprintf(hdr, sizeof(hdr), "OK %zu entries=%zu\n", len, d->n);
-	if ((r = session_send_header_before(s, hdr, hlen, len)) == 0 && len > 0) {
-		r = io_write_all(s->out, body, len, (int)s->opt->timeout_s * 1000);
-		if (r == 0)
-			s->sent += len;
-	}
-	free(body);
-	return r;
+	*d = (struct dirlist){ 0 };
+	if ((r = dirlist_read(s, dirfd, t, d)) == -EFBIG)
+		log_msg(LOG_ERR, 0, "%s: directory has more than %" PRIu64 " entries (--max-entries)",
+		    s->peer, s->opt->max_entries);
+	if (r < 0)
+		return r;
+	return dirlist_sort(d);
 }
 
-enum fs_status
-verb_list(struct session *s, struct request *req)
+void
+dirlist_free(struct dirlist *d)
 {
-	struct dirlist d = { 0 };
-	struct target t;
-	struct stat st;
-	enum fs_status status;
-	int fd = -1, r;
-
-	status = target_open(s, req, &t, O_RDONLY | O_NONBLOCK | O_NOCTTY, &fd, &st);
-	if (status != FS_OK)
-		return status;
-	if (!S_ISDIR(st.st_mode)) {
-		(void)close(fd);
-		return FS_E400;		/* as GET of a directory is */
-	}
-	if ((r = dirlist_read(s, fd, &t, &d)) == 0) {
-		if ((r = dirlist_sort(&d)) == 0 && dirlist_send(s, &d) < 0)
-			s->gone = true;
-	} else if (r == -EFBIG) {
-		log_msg(LOG_ERR, 0, "%s: LIST: directory has more than %" PRIu64 " entries (--max-entries)",
-		    s->peer, s->opt->max_entries);
-	}
-	(void)close(fd);
-	free(d.e);
-	free(d.names);
-	return r == 0 ? FS_OK : (r == -EFBIG ? FS_E500 : status_from_errno(-r));
+	free(d->e);
+	free(d->names);
 }
