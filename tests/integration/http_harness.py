@@ -1,0 +1,156 @@
+"""Helpers for the HTTP tests judged by real clients from Debian's archive
+(curl, wget, lftp, rclone, aria2c, h11, Chromium): a tree of awkward names,
+a sparse file over 4 GiB, raw sockets for what no polite client sends, and
+the handler's request log read back.
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import urllib.parse
+
+import harness
+
+# "<6>filesvc-handler: 127.0.0.1:45834 GET /a%20b 200 6 0.001s"
+LOG_LINE = re.compile(r"filesvc-handler: (\S+):(\d+) ([A-Za-z]+) (\S+) (\d{3}) (\d+) ")
+
+# Every visible file the tree holds, by path (bytes: some names are not UTF-8).
+AWKWARD = {
+    b"with space.txt": b"spaced\n",
+    b"100%.txt": b"percent\n",
+    b"amp&lt<gt>\"q'.txt": b"markup\n",
+    "caf\u00e9 \u65e5\u672c.txt".encode(): b"utf-8 name\n",
+    b"latin1-\xe9.bin": b"not utf-8\n",
+    b"new\nline.txt": b"newline\n",
+    b"co:lon.txt": b"colon\n",
+    b"a+b.txt": b"plus\n",
+    b"sp ace dir/in ner.txt": b"inner\n",
+    b"deep/a/b/c/d/leaf.txt": b"leaf\n",
+    b"deep/a/b/mid.bin": bytes(range(256)) * 300,
+    b"deep/top.txt": b"top\n",
+    b"evil.example/x.txt": b"not a host\n",
+}
+# Never served, never listed, never downloaded.
+HIDDEN = {
+    b".hidden": b"SECRET-hidden\n",
+    b".hiddendir/secret.txt": b"SECRET-dir\n",
+    b"deep/.git/config": b"SECRET-git\n",
+    b"deep/a/.env": b"SECRET-env\n",
+}
+OUTSIDE_MARK = b"SECRET-outside\n"
+
+
+def need(case, *programs):
+    """Skip case (a TestCase) for want of a program: a skip CI counts as a failure."""
+    missing = [p for p in programs if shutil.which(p) is None]
+    if missing:
+        case.skipTest("not installed: %s" % ", ".join(missing))
+
+
+def make_tree(root, outside):
+    """Write AWKWARD and HIDDEN under root, and a symlink "escape" to outside/ (which
+    holds a file marked OUTSIDE_MARK); return {path: bytes} of the visible files."""
+    for rel, data in list(AWKWARD.items()) + list(HIDDEN.items()):
+        path = os.path.join(os.fsencode(root), rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    with open(os.path.join(outside, "passwd"), "wb") as f:
+        f.write(OUTSIDE_MARK)
+    os.symlink(outside, os.path.join(root, "escape"))
+    os.symlink(os.path.join(outside, "passwd"), os.path.join(root, "deep", "escape.txt"))
+    return dict(AWKWARD)
+
+
+def make_sparse(path, size=(4 << 30) + (1 << 20) + 4321, tail=1 << 16):
+    """A sparse file of size bytes whose last tail bytes are random; return them."""
+    data = os.urandom(tail)
+    with open(path, "wb") as f:
+        f.truncate(size)
+        f.seek(size - tail)
+        f.write(data)
+    return data
+
+
+def files_of(root):
+    """{relative path (bytes): sha256} of every regular file beneath root."""
+    out = {}
+    broot = os.fsencode(root)
+    for d, _, names in os.walk(broot):
+        for n in names:
+            p = os.path.join(d, n)
+            if os.path.isfile(p) and not os.path.islink(p):
+                out[os.path.relpath(p, broot)] = harness.file_sha(p)
+    return out
+
+
+def sha_map(files):
+    """{path: sha256} of a {path: bytes} map."""
+    return {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
+
+
+def quote(path):
+    """Percent-encode a path (str or bytes) for a URL, keeping '/'."""
+    return urllib.parse.quote(path if isinstance(path, bytes) else path.encode(), safe="/")
+
+
+def url(srv, path="/"):
+    """http://127.0.0.1:PORT/PATH, with path already encoded."""
+    return "http://%s:%d%s" % (srv.host, srv.port, path)
+
+
+def requests(srv):
+    """The handler's request log: [(peer, method, target, status, bytes)]."""
+    return [("%s:%s" % m.group(1, 2), m.group(3), m.group(4), int(m.group(5)), int(m.group(6)))
+            for m in LOG_LINE.finditer(srv.logs())]
+
+
+def accepted(srv):
+    """How many client connections systemd-socket-activate accepted (one handler
+    each), not counting the one harness.Server made to see it listen."""
+    return srv.logs().count("Connection from ") - 1
+
+
+def raw(srv, data, timeout=10.0):
+    """Send data in one write, read until the server closes; return what came back."""
+    with socket.create_connection((srv.host, srv.port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            c = s.recv(1 << 16)
+            if not c:
+                return b"".join(chunks)
+            chunks.append(c)
+
+
+def status_lines(data):
+    """The status lines in a stream of responses (heads split from bodies by
+    Content-Length; none after 204 or 304: not for answers to HEAD)."""
+    out = []
+    while data:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep:
+            raise AssertionError("unterminated response head: %r" % data[:200])
+        lines = head.split(b"\r\n")
+        out.append(lines[0])
+        n = 0
+        for l in lines[1:]:
+            k, _, v = l.partition(b":")
+            if k.strip().lower() == b"content-length":
+                n = int(v.strip())
+        code = int(lines[0].split()[1])
+        if code in (204, 304):
+            n = 0
+        data = rest[n:]
+    return out
+
+
+def run(args, timeout=60, **kw):
+    """Run a client; return the CompletedProcess (output as bytes)."""
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.run([str(a) for a in args], timeout=timeout, **kw)
