@@ -57,6 +57,14 @@ void session_serve(struct session *s);
 void session_close(struct session *s);
 
 /*
+ * Answer a connection the handler cannot serve (its root cannot be
+ * opened, its sandbox cannot be entered) with code and reason, in the
+ * dialect of its first line, read only for that: a server-side fault must
+ * not look like a network fault (a reset) to the client.
+ */
+void session_refuse(struct session *s, int code, const char *reason);
+
+/*
  * When the next request must have arrived: the first request's deadline
  * was set while its dialect was chosen, and choosing must not extend it.
  */

@@ -94,12 +94,15 @@ httpreply_send(struct session *s, struct httpreply *r, uint64_t length, uint64_t
 	return reply_header(s, r->buf, r->len + 2, body);
 }
 
-void
-httpreply_error(struct session *s, struct exchange *x, int code, const char *extra)
+/* An error answer whose body may say more than the reason phrase. */
+static void
+error_answer(struct session *s, struct exchange *x, int code, const char *extra,
+    const char *detail)
 {
 	struct httpreply r;
-	char text[64];
-	int n = snprintf(text, sizeof(text), "%d %s\n", code, reason(code));
+	char text[160];
+	int n = snprintf(text, sizeof(text), "%d %s%s%s\n", code, reason(code),
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
 
 	x->code = code;
 	httpreply_start(&r, code, x->keep, x->http10);
@@ -108,4 +111,18 @@ httpreply_error(struct session *s, struct exchange *x, int code, const char *ext
 		httpreply_add(&r, "%s", extra);
 	if (httpreply_send(s, &r, (uint64_t)n, x->head ? 0 : (uint64_t)n) == 0 && !x->head)
 		(void)reply_buffer(s, text, (size_t)n);	/* a failure sets s->gone */
+}
+
+void
+httpreply_error(struct session *s, struct exchange *x, int code, const char *extra)
+{
+	error_answer(s, x, code, extra, NULL);
+}
+
+void
+httpreply_refuse(struct session *s, int code, const char *detail)
+{
+	struct exchange x = { .keep = false };
+
+	error_answer(s, &x, code, NULL, detail);
 }

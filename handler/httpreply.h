@@ -54,4 +54,10 @@ int httpreply_send(struct session *s, struct httpreply *r, uint64_t length, uint
  */
 void httpreply_error(struct session *s, struct exchange *x, int code, const char *extra);
 
+/*
+ * The one answer of a connection the handler cannot serve (its root, its
+ * sandbox): code, with detail in the body, and Connection: close.
+ */
+void httpreply_refuse(struct session *s, int code, const char *detail);
+
 #endif

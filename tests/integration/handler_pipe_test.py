@@ -276,11 +276,12 @@ class EdgeTest(PipeCase):
     def test_proxy_line_without_the_option(self):
         self.assertEqual(self.one(b"PROXY TCP4 192.0.2.1 198.51.100.2 1 2").code, 400)
 
-    def test_unopenable_root_closes_without_an_answer(self):
+    def test_unopenable_root_is_err_500_then_close(self):
+        # A server-side fault, said as one: not a silent close the client takes for the network's.
         rc, out, err = run_pipe([HANDLER, "--root", os.path.join(self.root, "nope")],
-                                b"STAT /\n")
+                                b"STAT /\nSTAT /\n")
         self.assertNotEqual(rc, 0)
-        self.assertEqual(out, b"")
+        self.assertEqual(out, b"ERR 500 cannot open the served root\n")
         self.assertIn(b"cannot open root", err)
 
 
@@ -453,7 +454,7 @@ class CommandLineTest(unittest.TestCase):
         p = subprocess.run([HANDLER, "--root", "/nonexistent/x"], input=b"LIST\n",
                            capture_output=True, timeout=10)
         self.assertEqual(p.returncode, 1)
-        self.assertEqual(p.stdout, b"")
+        self.assertEqual(p.stdout, b"ERR 500 cannot open the served root\n")
         self.assertIn(b"filesvc-handler: cannot open root /nonexistent/x: No such file or directory",
                       p.stderr)
 
