@@ -16,7 +16,8 @@ import http_harness as hh
 from harness import Server
 
 OK_REQ = b"GET /f.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-NEXT = b"GET /next.txt HTTP/1.1\r\nHost: x\r\n\r\n"  # never answered after a closing error
+# Never answered after a closing error; if it is, its own close ends the test quickly.
+NEXT = b"GET /next.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 
 
 def req(*fields, target=b"/f.txt", version=b"HTTP/1.1"):
@@ -34,6 +35,7 @@ class HostileCase(harness.TreeCase):
         self.write("next.txt", b"NEXT-ANSWERED\n")
         self.write("smuggled.txt", b"SMUGGLED-ANSWERED\n")
         self.write("a+b.txt", b"plus\n")
+        self.write(os.fsdecode(b"lat\xe9.bin"), b"latin-1\n")
         self.write("dir/in.txt", b"in\n")
         self.write(".hidden", b"SECRET\n")
         self.srv = Server(self.root, extra=self.extra)
@@ -42,33 +44,56 @@ class HostileCase(harness.TreeCase):
     def exchange(self, data):
         """Send data at once; return the status codes of what came back until close."""
         got = hh.raw(self.srv, data)
-        self.assertNotIn(b"ANSWERED", got)
+        self.assertNotIn(b"ANSWERED", got, got[:300])
         return [int(l.split()[1]) for l in hh.status_lines(got)], got
 
-    def assert_closes_with(self, data, code):
-        """data, then a valid request: only one answer, code, then close."""
+    def assert_closes_with(self, data, code, answered=0):
+        """data (holding answered good requests first), then a valid request: the good
+        ones answered, then one answer, code, then close."""
         codes, got = self.exchange(data + NEXT)
-        self.assertEqual(codes, [code], got[:300])
+        self.assertEqual(codes, [200] * answered + [code], got[:300])
         self.assertIn(b"\r\nConnection: close\r\n", got)
 
-    def assert_answers(self, data, code=200):
+    def assert_answers(self, data, code=200, answered=0):
         codes, got = self.exchange(data + OK_REQ)
-        self.assertEqual(codes, [code, 200], got[:300])
+        self.assertEqual(codes, [200] * answered + [code, 200], got[:300])
 
 
 class LimitsTest(HostileCase):
-    def line_of(self, n):
-        """A request line of exactly n bytes (CRLF not counted): a long query."""
-        base = b"GET /f.txt? HTTP/1.1"
-        line = b"GET /f.txt?" + b"q" * (n - len(base)) + b" HTTP/1.1"
+    def line_of(self, n, end=b"\r\n"):
+        """A request line of exactly n bytes with its line end (docs/http.md section 2
+        counts it): a long query."""
+        base = b"GET /f.txt? HTTP/1.1" + end
+        line = b"GET /f.txt?" + b"q" * (n - len(base)) + b" HTTP/1.1" + end
         self.assertEqual(len(line), n)
-        return line + b"\r\nHost: x\r\n\r\n"
+        return line + b"Host: x" + end + end
 
-    def test_request_line_8192_is_served(self):
-        self.assert_answers(self.line_of(8192))
+    # Each as the first request (the dialect sniffer reads it) and as a later one.
+    def test_request_line_of_8192_bytes_is_served(self):
+        for first in (True, False):
+            before = b"" if first else req(b"Host: x")
+            with self.subTest(first=first):
+                self.assert_answers(before + self.line_of(8192), answered=int(not first))
+                self.assert_answers(before + self.line_of(8192, b"\n"), answered=int(not first))
 
-    def test_request_line_8193_is_414(self):
-        self.assert_closes_with(self.line_of(8193), 414)
+    def test_request_line_8193_with_lf_is_414(self):
+        for first in (True, False):
+            before = b"" if first else req(b"Host: x")
+            with self.subTest(first=first):
+                self.assert_closes_with(before + self.line_of(8193, b"\n"), 414, int(not first))
+
+    def test_request_line_8193_with_crlf_is_414(self):
+        for first in (True, False):
+            before = b"" if first else req(b"Host: x")
+            with self.subTest(first=first):
+                self.assert_closes_with(before + self.line_of(8193), 414, int(not first))
+
+    def test_empty_lines_before_a_request_line(self):
+        # RFC 9112 2.2 and docs/http.md section 2: up to four are skipped.
+        self.assert_answers(req(b"Host: x") + b"\r\n")
+        self.assert_answers(req(b"Host: x") + b"\r\n\n\r\n\r\n")
+        codes, _ = self.exchange(req(b"Host: x") + b"\r\n" * 5 + NEXT)
+        self.assertEqual(codes, [200, 400])
 
     def fields(self, n):
         return [b"Host: x"] + [b"X-F%d: v" % i for i in range(n - 1)]
@@ -97,8 +122,10 @@ class LimitsTest(HostileCase):
         for bad in (b"X-A: a\r\n folded", b"X-A: a\r\n\tfolded", b"Host : x", b"X-A : a",
                     b"X-A: a\0b", b"X-A: a\rb", b"X-A: a\r", b"X-A: \x01", b"X-A: a\x7fb",
                     b"X-\0A: a", b"No colon here", b": empty name"):
-            with self.subTest(field=bad):
-                self.assert_closes_with(req(b"Host: x", bad), 400)
+            for first in (True, False):
+                before = b"" if first else req(b"Host: x")
+                with self.subTest(field=bad, first=first):
+                    self.assert_closes_with(before + req(b"Host: x", bad), 400, int(not first))
 
     def test_bare_cr_in_the_request_line(self):
         # (A CR that cuts the line's HTTP/1.1 off makes it a protocol 1 line: not here.)
@@ -126,10 +153,17 @@ class LimitsTest(HostileCase):
         self.assert_closes_with(req(b"Host: x", b"Content-Length: 3", b"Content-Length: 4") +
                                 b"abcd", 400)
         self.assert_closes_with(req(b"Host: x", b"Content-Length: 3, 4") + b"abcd", 400)
+        self.assert_answers(req(b"Host: x", b"Content-Length: 3, 3") + b"abc")  # one value
+        self.assert_answers(req(b"Host: x", b"Content-Length: 3", b"Content-Length: 3") + b"abc")
 
     def test_64kib_body_discarded_one_more_413(self):
         self.assert_answers(req(b"Host: x", b"Content-Length: 65536") + b"B" * 65536)
         self.assert_closes_with(req(b"Host: x", b"Content-Length: 65537") + b"B" * 65537, 413)
+
+    def test_two_ranges_fields(self):
+        codes, _ = self.exchange(req(b"Host: x", b"Range: bytes=0-0", b"Range: bytes=1-1") +
+                                 OK_REQ)
+        self.assertEqual(codes[0], 400)
 
     def test_bad_content_length_values(self):
         for v in (b"-1", b"+5", b"0x10", b"1 2", b"", b"99999999999999999999999"):
@@ -137,6 +171,11 @@ class LimitsTest(HostileCase):
                 codes, _ = self.exchange(req(b"Host: x", b"Content-Length: " + v) + NEXT)
                 self.assertEqual(len(codes), 1)
                 self.assertIn(codes[0], (400, 413))
+
+
+class LimitsHttpDialectTest(LimitsTest):
+    """The same, with the dialect pinned: no sniffer reads the first line."""
+    extra = ("--dialect", "http")
 
 
 class TargetTest(HostileCase):
@@ -154,6 +193,8 @@ class TargetTest(HostileCase):
 
     def test_forms(self):
         self.assertEqual(self.code(b"http://other.example/f.txt"), 200)  # host ignored
+        self.assertEqual(self.code(b"HTTPS://other.example/f.txt"), 200)
+        self.assertEqual(self.code(b"http://other.example"), 200)  # names /
         self.assertEqual(self.code(b"http://other.example:81/dir"), 301)
         for t in (b"*", b"f.txt", b"127.0.0.1:80", b"other.example:443", b"ftp://x/f.txt"):
             with self.subTest(target=t):
@@ -162,6 +203,23 @@ class TargetTest(HostileCase):
         self.assertTrue(got.startswith(b"HTTP/1.1 204 "), got)
         self.assertIn(b"\r\nAllow: GET, HEAD\r\n", got)
         self.assertNotIn(b"Content-Length", got)
+
+    def test_decoding(self):
+        self.assertEqual(self.code(b"/dir%2Fin.txt"), 200)  # %2F separates components
+        self.assertEqual(self.code(b"/%64ir/%69n.txt"), 200)
+        self.assertEqual(self.code(b"/%64IR/in.txt"), 404)  # hex either case, names not
+        self.assertEqual(self.code(b"/lat\xe9.bin"), 200)  # raw 0x80-0xFF: the bytes they are
+        self.assertEqual(self.code(b"/lat%E9.bin"), 200)
+
+    def test_refusals_that_keep_the_connection(self):
+        # docs/http.md section 7: these answers leave the connection open.
+        for head, code in ((b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                           (b"POST /f.txt HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+                           (b"BREW /f.txt HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+                           (b"GET /.hidden HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+                           (b"GET /../f.txt HTTP/1.1\r\nHost: x\r\n\r\n", 403)):
+            with self.subTest(head=head):
+                self.assert_answers(head, code)
 
     def test_plus_is_a_plus(self):
         self.assertEqual(self.code(b"/a+b.txt"), 200)
@@ -237,6 +295,16 @@ class TimeoutTest(HostileCase):
             took = time.monotonic() - t0
         self.assertEqual(rest, b"")
         self.assertGreater(took, 0.5)
+        self.assertLess(took, 5)
+
+
+    def test_body_that_never_comes_closes_silently(self):
+        with socket.create_connection((self.srv.host, self.srv.port), timeout=10) as s:
+            s.sendall(req(b"Host: x", b"Content-Length: 10") + b"abc")
+            t0 = time.monotonic()
+            got = s.recv(4096)
+            took = time.monotonic() - t0
+        self.assertEqual(got, b"")
         self.assertLess(took, 5)
 
 
