@@ -102,8 +102,16 @@ def url(srv, path="/"):
     return "http://%s:%d%s" % (srv.host, srv.port, path)
 
 
-def requests(srv):
-    """The handler's request log: [(peer, method, target, status, bytes)]."""
+def settle(srv):
+    """Wait until every handler srv started has exited, so its log lines are all in."""
+    harness.wait_until(lambda: not harness.children(srv.proc.pid), what="the handlers to exit")
+
+
+def requests(srv, settled=True):
+    """The handler's request log: [(peer, method, target, status, bytes)], once every
+    handler has exited (settled) or as it stands."""
+    if settled:
+        settle(srv)
     return [("%s:%s" % m.group(1, 2), m.group(3), m.group(4), int(m.group(5)), int(m.group(6)))
             for m in LOG_LINE.finditer(srv.logs())]
 
@@ -111,6 +119,7 @@ def requests(srv):
 def accepted(srv):
     """How many client connections systemd-socket-activate accepted (one handler
     each), not counting the one harness.Server made to see it listen."""
+    settle(srv)
     return srv.logs().count("Connection from ") - 1
 
 

@@ -147,6 +147,7 @@ class LimitsTest(HostileCase):
         codes, _ = self.exchange(req(b"Host: x", b"Content-Length: %d" % len(inner)) + inner +
                                  OK_REQ)
         self.assertEqual(codes, [200, 200])
+        hh.settle(self.srv)
         self.assertNotIn("/smuggled.txt", self.srv.logs())
 
     def test_two_content_lengths(self):
