@@ -5,6 +5,7 @@ over one connection, awkward names, directory redirects, and targets that must n
 reach hidden names, the outside of the root, or another host."""
 
 import email.utils
+import json
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ import harness
 import http_harness as hh
 from harness import Server
 
-SPARSE = (4 << 30) + (1 << 20) + 4321
+SPARSE = hh.Sparse.SIZE
 
 
 class CurlCase(harness.TreeCase):
@@ -25,7 +26,7 @@ class CurlCase(harness.TreeCase):
         outside = tempfile.mkdtemp(prefix="filesvc-outside-")
         self.addCleanup(harness.shutil.rmtree, outside, ignore_errors=True)
         self.files = hh.make_tree(self.root, outside)
-        self.tail = hh.make_sparse(os.path.join(self.root, "big.sparse"), SPARSE)
+        self.sparse = hh.Sparse(os.path.join(self.root, "big.sparse"))
         self.out = tempfile.mkdtemp(prefix="filesvc-curl-")
         self.addCleanup(harness.shutil.rmtree, self.out, ignore_errors=True)
         self.srv = Server(self.root)
@@ -105,6 +106,15 @@ class GetHeadTest(CurlCase):
         # HTTP/1.0 without keep-alive: the handler closes after each answer.
         self.assertEqual(hh.accepted(self.srv), 2, self.srv.logs())
 
+    def test_http10_keep_alive(self):
+        u = hh.url(self.srv, "/deep/top.txt")
+        p = hh.run(["curl", "-sS", "--http1.0", "-H", "Connection: keep-alive", "-D", "-",
+                    "-o", self.path("t1"), "-o", self.path("t2"), u, u])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.count(b"\r\nConnection: keep-alive\r\n"), 2, p.stdout)
+        self.assertEqual(self.read("t2"), b"top\n")
+        self.assertEqual(hh.accepted(self.srv), 1, self.srv.logs())
+
 
 class RangeTest(CurlCase):
     def ranged(self, spec):
@@ -119,10 +129,7 @@ class RangeTest(CurlCase):
         head, body = self.ranged(spec)
         self.assertTrue(head.startswith("HTTP/1.1 206 "), head)
         self.assertIn("\r\nContent-Range: bytes %d-%d/%d\r\n" % (first, last, SPARSE), head)
-        start = SPARSE - len(self.tail)
-        want = bytes(max(0, min(last + 1, start) - first)) + \
-            self.tail[max(0, first - start):last + 1 - start]
-        self.assertEqual(body, want)
+        self.assertEqual(body, self.sparse.bytes(first, last))
 
     def test_first_bytes(self):
         self.check("0-99", 0, 99)
@@ -133,9 +140,28 @@ class RangeTest(CurlCase):
     def test_suffix(self):
         self.check("-100", SPARSE - 100, SPARSE - 1)
 
-    def test_across_the_hole_above_4gib(self):
-        start = SPARSE - len(self.tail)
+    def test_across_2_to_the_32(self):
+        self.check("%d-%d" % ((1 << 32) - 100, (1 << 32) + 99), (1 << 32) - 100, (1 << 32) + 99)
+
+    def test_across_the_hole_before_the_end(self):
+        start = SPARSE - hh.Sparse.BLOCK
         self.check("%d-%d" % (start - 50, start + 49), start - 50, start + 49)
+
+    def test_past_the_end_is_clamped(self):
+        self.check("%d-%d" % (SPARSE - 10, SPARSE + 10 ** 12), SPARSE - 10, SPARSE - 1)
+
+    def test_the_three_forms_on_a_small_file(self):
+        data = self.files[b"deep/a/b/mid.bin"]
+        u = hh.url(self.srv, "/deep/a/b/mid.bin")
+        for spec, want in (("0-99", data[:100]), ("100-", data[100:]), ("-100", data[-100:])):
+            with self.subTest(spec=spec):
+                self.assertEqual(self.curl_range(spec, u), (206, want))
+
+    def curl_range(self, spec, u):
+        p = hh.run(["curl", "-sS", "-r", spec, "-w", "\n%{http_code}", u])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        body, _, code = p.stdout.rpartition(b"\n")
+        return int(code), body
 
     def test_unsatisfiable(self):
         head, _ = self.ranged("%d-" % SPARSE)
@@ -165,14 +191,14 @@ class ResumeTest(CurlCase):
         part = self.path("big")
         with open(part, "wb") as f:
             f.truncate(SPARSE - 1000)
-            f.seek(SPARSE - len(self.tail))
-            f.write(self.tail[:-1000])
+            f.seek(SPARSE - hh.Sparse.BLOCK)
+            f.write(self.sparse.bytes(SPARSE - hh.Sparse.BLOCK, SPARSE - 1001))
         code, _ = self.curl("-C", "-", "-o", part, hh.url(self.srv, "/big.sparse"))
         self.assertEqual(code, 206)
         self.assertEqual(os.path.getsize(part), SPARSE)
         with open(part, "rb") as f:
-            f.seek(SPARSE - len(self.tail))
-            self.assertEqual(f.read(), self.tail)
+            f.seek(SPARSE - hh.Sparse.BLOCK)
+            self.assertEqual(f.read(), self.sparse.bytes(SPARSE - hh.Sparse.BLOCK, SPARSE - 1))
         self.assertIn(("GET", "/big.sparse", 206, 1000),
                       [r[1:] for r in hh.requests(self.srv)])
 
@@ -233,6 +259,19 @@ class DirectoryTest(CurlCase):
         self.assertIn(b'<a href="in%20ner.txt">in ner.txt</a>', body)
         code, body = self.curl("-L", "-o", "-", hh.url(self.srv, "/sp%20ace%20dir/in%20ner.txt"))
         self.assertEqual((code, body), (200, b"inner\n"))
+
+    def test_json_names_fetch_back(self):
+        # A name that is not UTF-8 comes as \\udcXX: surrogateescape gives its bytes back.
+        code, body = self.curl("-o", "-", hh.url(self.srv, "/?format=json"))
+        self.assertEqual(code, 200)
+        entries = json.loads(body)
+        names = {os.fsencode(e["name"]) for e in entries if e["type"] == "file"}
+        self.assertEqual(names, {k for k in self.files if b"/" not in k} | {b"big.sparse"})
+        for e in entries:
+            if e["type"] == "file" and e["name"] != "big.sparse":
+                name = os.fsencode(e["name"])
+                code, got = self.curl("-o", "-", hh.url(self.srv, hh.quote(b"/" + name)))
+                self.assertEqual((code, got), (200, self.files[name]))
 
     def test_file_with_trailing_slash_is_404(self):
         self.assertEqual(self.head("/deep/top.txt/")[0], 404)

@@ -65,14 +65,32 @@ def make_tree(root, outside):
     return dict(AWKWARD)
 
 
-def make_sparse(path, size=(4 << 30) + (1 << 20) + 4321, tail=1 << 16):
-    """A sparse file of size bytes whose last tail bytes are random; return them."""
-    data = os.urandom(tail)
-    with open(path, "wb") as f:
-        f.truncate(size)
-        f.seek(size - tail)
-        f.write(data)
-    return data
+class Sparse:
+    """A sparse file over 4 GiB with random blocks at its start, across 2**32 and at
+    its end, and holes between: an offset cut to 32 bits reads the wrong bytes."""
+
+    SIZE = (4 << 30) + (1 << 20) + 4321
+    BLOCK = 1 << 16
+
+    def __init__(self, path):
+        self.path, self.size = path, self.SIZE
+        self.blocks = {0: os.urandom(self.BLOCK),
+                       (1 << 32) - self.BLOCK // 2: os.urandom(self.BLOCK),
+                       self.size - self.BLOCK: os.urandom(self.BLOCK)}
+        with open(path, "wb") as f:
+            f.truncate(self.size)
+            for off, data in self.blocks.items():
+                f.seek(off)
+                f.write(data)
+
+    def bytes(self, first, last):
+        """The file's bytes first..last (inclusive), built without reading it."""
+        out = bytearray(last + 1 - first)
+        for off, data in self.blocks.items():
+            lo, hi = max(first, off), min(last + 1, off + len(data))
+            if lo < hi:
+                out[lo - first:hi - first] = data[lo - off:hi - off]
+        return bytes(out)
 
 
 def files_of(root):
