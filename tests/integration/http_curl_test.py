@@ -155,13 +155,7 @@ class RangeTest(CurlCase):
         u = hh.url(self.srv, "/deep/a/b/mid.bin")
         for spec, want in (("0-99", data[:100]), ("100-", data[100:]), ("-100", data[-100:])):
             with self.subTest(spec=spec):
-                self.assertEqual(self.curl_range(spec, u), (206, want))
-
-    def curl_range(self, spec, u):
-        p = hh.run(["curl", "-sS", "-r", spec, "-w", "\n%{http_code}", u])
-        self.assertEqual(p.returncode, 0, p.stderr)
-        body, _, code = p.stdout.rpartition(b"\n")
-        return int(code), body
+                self.assertEqual(self.curl("-r", spec, "-o", "-", u), (206, want))
 
     def test_unsatisfiable(self):
         head, _ = self.ranged("%d-" % SPARSE)
