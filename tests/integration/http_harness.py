@@ -43,6 +43,33 @@ HIDDEN = {
 OUTSIDE_MARK = b"SECRET-outside\n"
 
 
+class InetdServer:
+    """The handler under the bundled filesvc-inetd, with harness.Server's face (host,
+    port, proc, connect, logs, stop) so that every helper here works on either."""
+
+    def __init__(self, root, extra=()):
+        import inetd_harness  # only here: it needs FILESVC_INETD
+
+        self.inetd = inetd_harness.Inetd([harness.HANDLER, "--root", root] + list(extra))
+        self.proc = self.inetd.proc
+        self.host, self.port = self.inetd.addrs[0]
+
+    def connect(self, timeout=20.0):
+        return harness.Conn(self.host, self.port, timeout)
+
+    def logs(self):
+        return self.inetd.log()
+
+    def stop(self):
+        self.inetd.stop()
+
+
+def inetd_built(case):
+    """Skip case where filesvc-inetd is not part of this build (not a lack: by design)."""
+    if not harness.INETD or not os.access(harness.INETD, os.X_OK):
+        case.skipTest(harness.NOT_APPLICABLE + "filesvc-inetd is not built")
+
+
 def need(case, *programs):
     """Skip case (a TestCase) for want of a program: a skip CI counts as a failure."""
     missing = [p for p in programs if shutil.which(p) is None]

@@ -38,8 +38,11 @@ class HostileCase(harness.TreeCase):
         self.write(os.fsdecode(b"lat\xe9.bin"), b"latin-1\n")
         self.write("dir/in.txt", b"in\n")
         self.write(".hidden", b"SECRET\n")
-        self.srv = Server(self.root, extra=self.extra)
+        self.srv = self.server()
         self.addCleanup(self.srv.stop)
+
+    def server(self):
+        return Server(self.root, extra=self.extra)
 
     def exchange(self, data):
         """Send data at once; return the status codes of what came back until close."""
@@ -323,6 +326,15 @@ class Protocol1Test(HostileCase):
             self.assertEqual(c.request(b"GET f.txt").body, b"f\n")
             self.assertEqual(c.request(b"QUIT").header, b"OK 0")
             self.assertEqual(c.reader.rest(), b"")
+
+
+
+class Protocol1InetdTest(Protocol1Test):
+    """The same through the bundled filesvc-inetd."""
+
+    def server(self):
+        hh.inetd_built(self)
+        return hh.InetdServer(self.root)
 
 
 if __name__ == "__main__":
