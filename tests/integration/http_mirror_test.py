@@ -51,6 +51,13 @@ class MirrorCase(harness.TreeCase):
                 if k.startswith(prefix + b"/")}
 
 
+def wget_name(path):
+    """Where wget 1.21 saves path: it cuts a longer name to 236 bytes (room for its
+    own suffixes), as it saves it from any server."""
+    d, base = os.path.split(path)
+    return os.path.join(d, base[:236])
+
+
 class WgetTest(MirrorCase):
     def test_recursive_no_parent(self):
         hh.need(self, "wget")
@@ -61,7 +68,8 @@ class WgetTest(MirrorCase):
         listings = {k for k in got if os.path.basename(k) == b"index.html"}
         self.assertIn(b"index.html", listings)
         self.assertIn(b"deep/a/b/c/d/index.html", listings)
-        self.assert_mirrored({k: v for k, v in got.items() if k not in listings})
+        self.assert_mirrored({k: v for k, v in got.items() if k not in listings},
+                             {wget_name(k): v for k, v in self.expected.items()})
 
     def test_timestamping_rerun_fetches_nothing(self):
         hh.need(self, "wget")
@@ -127,9 +135,9 @@ class RcloneTest(MirrorCase):
         self.assert_mirrored(hh.files_of(os.path.join(self.out, "out")))
         before = len(hh.requests(self.srv))
         self.rclone("copy", ":http:", os.path.join(self.out, "out"))  # sizes and mtimes match
-        # rclone's local side never finds a name holding a newline, so copies it anew
-        # each time ("Copied (new)"): rclone's quirk, not the listing's.
-        self.assert_no_file_sent_again(before, ignore=("/new%0Aline.txt",))
+        # rclone's local side never finds a name holding a control character, so it
+        # copies it anew each time ("Copied (new)"): rclone's quirk, not the listing's.
+        self.assert_no_file_sent_again(before, ignore=("/new%0Aline.txt", "/tab%09.txt"))
 
 
 class Aria2Test(MirrorCase):
