@@ -15,7 +15,6 @@ import zlib
 
 import harness
 import http_harness as hh
-from harness import Server
 
 CHROMIUM = "chromium"
 LOGDIR = os.environ.get("FILESVC_TEST_LOGDIR") or tempfile.gettempdir()
@@ -81,8 +80,7 @@ class BrowserTest(harness.TreeCase):
         self.files = hh.make_tree(self.root, outside)
         self.profile = tempfile.mkdtemp(prefix="filesvc-chromium-")
         self.addCleanup(harness.shutil.rmtree, self.profile, ignore_errors=True)
-        self.srv = Server(self.root)
-        self.addCleanup(self.srv.stop)
+        self.srv = hh.serve(self, self.root)
 
     def chromium(self, *args):
         p = hh.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",

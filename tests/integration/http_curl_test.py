@@ -14,7 +14,6 @@ import urllib.parse
 
 import harness
 import http_harness as hh
-from harness import Server
 
 SPARSE = hh.Sparse.SIZE
 
@@ -29,8 +28,7 @@ class CurlCase(harness.TreeCase):
         self.sparse = hh.Sparse(os.path.join(self.root, "big.sparse"))
         self.out = tempfile.mkdtemp(prefix="filesvc-curl-")
         self.addCleanup(harness.shutil.rmtree, self.out, ignore_errors=True)
-        self.srv = Server(self.root)
-        self.addCleanup(self.srv.stop)
+        self.srv = hh.serve(self, self.root)
 
     def curl(self, *args, ok=True):
         """curl -sS --path-as-is ARGS; returns (status of the last transfer, stdout).

@@ -9,7 +9,6 @@ import sys
 
 import harness
 import http_harness as hh
-from harness import Server
 
 try:
     import h11
@@ -39,10 +38,9 @@ class PipelineTest(harness.TreeCase):
         self.write("dir/x y.txt", b"x\n")
         self.write("dir/sub/z", b"z\n")
         self.srv = self.server()
-        self.addCleanup(self.srv.stop)
 
     def server(self):
-        return Server(self.root)
+        return hh.serve(self, self.root)
 
     def pipeline(self, reqs):
         """Send every request in ONE write; return [(Response, body)], checking with h11
@@ -125,7 +123,9 @@ class PipelineInetdTest(PipelineTest):
 
     def server(self):
         hh.inetd_built(self)
-        return hh.InetdServer(self.root)
+        srv = hh.InetdServer(self.root)
+        self.addCleanup(srv.stop)  # which fails on a sanitizer report
+        return srv
 
 
 if __name__ == "__main__":

@@ -74,6 +74,22 @@ class InetdServer:
         self.inetd.stop()
 
 
+def serve(case, root, extra=()):
+    """harness.Server on root, stopped at the end of case's test, which fails if the
+    handlers' shared stderr holds a sanitizer report (CI runs the suite under ASan and
+    UBSan: a report must fail the test that caused it)."""
+    srv = harness.Server(root, extra=extra)
+
+    def stop():
+        logs = srv.logs()
+        srv.stop()
+        if re.search(r"Sanitizer|runtime error:", logs):
+            raise AssertionError("sanitizer report from a handler:\n" + logs[-4000:])
+
+    case.addCleanup(stop)
+    return srv
+
+
 def inetd_built(case):
     """Skip case where filesvc-inetd is not part of this build (not a lack: by design)."""
     if not harness.INETD or not os.access(harness.INETD, os.X_OK):

@@ -13,7 +13,6 @@ import unittest
 
 import harness
 import http_harness as hh
-from harness import Server
 
 OK_REQ = b"GET /f.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 # Never answered after a closing error; if it is, its own close ends the test quickly.
@@ -39,10 +38,9 @@ class HostileCase(harness.TreeCase):
         self.write("dir/in.txt", b"in\n")
         self.write(".hidden", b"SECRET\n")
         self.srv = self.server()
-        self.addCleanup(self.srv.stop)
 
     def server(self):
-        return Server(self.root, extra=self.extra)
+        return hh.serve(self, self.root, self.extra)
 
     def exchange(self, data):
         """Send data at once; return the status codes of what came back until close."""
@@ -334,7 +332,9 @@ class Protocol1InetdTest(Protocol1Test):
 
     def server(self):
         hh.inetd_built(self)
-        return hh.InetdServer(self.root)
+        srv = hh.InetdServer(self.root)
+        self.addCleanup(srv.stop)  # which fails on a sanitizer report
+        return srv
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import tempfile
 
 import harness
 import http_harness as hh
-from harness import Server
 
 
 class MirrorCase(harness.TreeCase):
@@ -21,8 +20,7 @@ class MirrorCase(harness.TreeCase):
         self.expected = hh.sha_map(hh.make_tree(self.root, outside))
         self.out = tempfile.mkdtemp(prefix="filesvc-mirror-")
         self.addCleanup(harness.shutil.rmtree, self.out, ignore_errors=True)
-        self.srv = Server(self.root)
-        self.addCleanup(self.srv.stop)
+        self.srv = hh.serve(self, self.root)
 
     def client(self, *args, timeout=120):
         p = hh.run(args, timeout=timeout, cwd=self.out)
