@@ -28,11 +28,12 @@
 #define HOLE_BLOCK	4096	/* zero blocks this size, aligned, become holes */
 
 void
-output_stdout(struct output *o)
+output_stdout(struct output *o, bool asked)
 {
 	memset(o, 0, sizeof(*o));
 	o->kind = OUT_STREAM;
 	o->fd = STDOUT_FILENO;
+	o->tty_guard = !asked && isatty(STDOUT_FILENO);
 	o->dirfd = -1;
 	(void)snprintf(o->shown, sizeof(o->shown), "stdout");
 }
@@ -75,6 +76,35 @@ open_in_place(struct output *o)
 	return 0;
 }
 
+/*
+ * The working name: NAME.part, or, when that would pass NAME_MAX (a
+ * remote name of 251 to 255 bytes is legal), the name cut short with a
+ * hash of the whole of it, "PREFIX~HASH.part", room left for ".meta".
+ * The hash keeps two long names with one prefix apart; the rename when
+ * complete still gives the file its full name.
+ */
+static void
+part_name(struct output *o, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u;	/* FNV-1a */
+	size_t i, keep = NAME_MAX - sizeof(SIDECAR ".part~0123456789abcdef") + 1;
+
+	if (len + sizeof(".part") - 1 <= NAME_MAX) {
+		memcpy(o->part, o->name, len);
+		memcpy(o->part + len, ".part", sizeof(".part"));
+		return;
+	}
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)o->name[i]) * 0x100000001b3u;
+	/* Not in the middle of a UTF-8 sequence: the prefix stays readable. */
+	while (keep > 0 && ((unsigned char)o->name[keep] & 0xc0) == 0x80)
+		keep--;
+	(void)snprintf(o->part, sizeof(o->part), "%.*s~%016" PRIx64 ".part", (int)keep, o->name,
+	    h);
+	log_msg(LOG_INFO, 0, "%s: the name is too long for a .part beside it: writing it as %s "
+	    "until complete", o->shown, o->part);
+}
+
 int
 output_prepare(struct output *o, int dirfd, const char *name, bool in_place, const char *shown)
 {
@@ -86,13 +116,12 @@ output_prepare(struct output *o, int dirfd, const char *name, bool in_place, con
 	o->dirfd = dirfd;
 	/* Remote names may hold any byte but '/': escaped before they reach a terminal. */
 	conn_show(shown, strlen(shown), o->shown, sizeof(o->shown));
-	if (len + sizeof(".part") - 1 > NAME_MAX) {
-		log_msg(LOG_ERR, ENAMETOOLONG, "cannot write %s.part", o->shown);
+	if (len > NAME_MAX) {
+		log_msg(LOG_ERR, ENAMETOOLONG, "cannot write %s", o->shown);
 		return FGET_WRITE;
 	}
 	memcpy(o->name, name, len + 1);
-	memcpy(o->part, name, len);
-	memcpy(o->part + len, ".part", sizeof(".part"));
+	part_name(o, len);
 	return in_place ? open_in_place(o) : 0;
 }
 
@@ -232,6 +261,7 @@ output_part_offset(const struct output *o, const struct remote *rm)
 	struct remote m;
 	struct stat st;
 	uint64_t off = 0;
+	bool same;
 	int fd;
 
 	if (o->kind != OUT_FILE)
@@ -240,10 +270,18 @@ output_part_offset(const struct output *o, const struct remote *rm)
 	if (fd == -1)
 		return 0;
 	/* Only a partial download of this very version is continued. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && meta_read(o, fd, &m) == 0 &&
-	    m.size == rm->size && m.mtime == rm->mtime && (uint64_t)st.st_size <= rm->size)
-		off = (uint64_t)st.st_size;
+	same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && meta_read(o, fd, &m) == 0 &&
+	    m.size == rm->size && m.mtime == rm->mtime && (uint64_t)st.st_size <= rm->size;
 	(void)close(fd);	/* read-only */
+	/* Say which, as wget does: a silent restart looks like a lost download. */
+	if (same) {
+		off = (uint64_t)st.st_size;
+		log_msg(LOG_NOTICE, 0, "resuming %s at %" PRIu64 " of %" PRIu64, o->shown, off,
+		    rm->size);
+	} else {
+		log_msg(LOG_NOTICE, 0, "%s.part: no record of what it holds (or the remote file "
+		    "changed): starting over", o->shown);
+	}
 	return off;
 }
 
