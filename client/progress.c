@@ -102,9 +102,10 @@ fields_make(const struct progress *p, bool final, struct fields *fl)
 }
 
 /*
- * The label, cut to a third of the width (names are escaped: a byte a
- * column), then the fields by importance: percent, bytes, ETA, rate,
- * and the bar in whatever room is left.  The last column stays free:
+ * The label, cut to a third of the width from the front (names are
+ * escaped: a byte a column), then the fields by importance: percent,
+ * bytes, ETA, rate, and the bar in whatever room is left; shown in
+ * curl's order, the rate before the ETA.  The last column stays free:
  * writing it makes many terminals wrap.
  */
 static size_t
@@ -123,8 +124,10 @@ compose(const struct progress *p, bool final, char *line, size_t size)
 	line[0] = '\r';
 	len = strlen(p->label);
 	if (len > 0 && lmax >= 4 && left > lmax) {
+		/* Cut at the front: the end of a path is the file's name. */
 		if ((int)len > lmax - 1)
-			n += (size_t)snprintf(line + n, size - n, "%.*s... ", lmax - 4, p->label);
+			n += (size_t)snprintf(line + n, size - n, "...%s ",
+			    p->label + len - (size_t)(lmax - 4));
 		else
 			n += (size_t)snprintf(line + n, size - n, "%s ", p->label);
 		left -= (int)(n - 1);
@@ -144,8 +147,8 @@ compose(const struct progress *p, bool final, char *line, size_t size)
 		line[n++] = ']';
 		left = 0;
 	}
-	n += (size_t)snprintf(line + n, size - n, "%s%s%s%s%*s%s", fl.pct, opt[0], opt[1],
-	    opt[2], left > 0 ? left : 0, "", final ? "\n" : "");
+	n += (size_t)snprintf(line + n, size - n, "%s%s%s%s%*s%s", fl.pct, opt[0], opt[2],
+	    opt[1], left > 0 ? left : 0, "", final ? "\n" : "");
 	return n < size ? n : size - 1;
 }
 

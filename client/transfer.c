@@ -83,8 +83,8 @@ int
 transfer_body(struct fget *f, struct output *o, const struct remote *rm)
 {
 	struct progress p;
-	bool bar = f->opt->progress && f->agg == NULL && !(o->kind == OUT_STREAM &&
-	    isatty(o->fd));
+	bool bar = f->opt->progress && (f->agg == NULL || !f->agg->on) &&
+	    !(o->kind == OUT_STREAM && isatty(o->fd));
 	uint64_t start = o->pos;
 	size_t n;
 	int r = 0;
