@@ -93,6 +93,8 @@ struct output {
 	char		 name[NAME_MAX + 1];
 	char		 part[NAME_MAX + 1];
 	char		 shown[512];	/* for messages */
+	char		 shown_part[512];	/* the working file, likewise */
+	char		 label[256];	/* before a bar, when not shown: a stream's remote name */
 	uint64_t	 pos;		/* where the next byte goes */
 	bool		 tty_guard;	/* stdout on a terminal the user did not ask for */
 };

@@ -309,6 +309,15 @@ output_choose(const struct options *opt, const struct url *u, size_t i, int outd
 	return output_remote(opt, u, outdir, o);
 }
 
+static void
+stream_label(const struct url *u, struct output *o)
+{
+	const char *name;
+	size_t len = url_name(u, &name);
+
+	conn_show(name, len, o->label, sizeof(o->label));
+}
+
 static int
 run_one(struct fget *f, size_t i, int outdir)
 {
@@ -330,6 +339,8 @@ run_one(struct fget *f, size_t i, int outdir)
 	if (f->opt->recursive)
 		return mirror_run(f, &u, outdir);
 	if ((r = output_choose(f->opt, &u, i, outdir, &o, &dirfd)) == 0) {
+		if (o.kind == OUT_STREAM)	/* its bar names the file, not "stdout" */
+			stream_label(&u, &o);
 		if (u.dir || f->opt->list)
 			r = transfer_list(f, &u, &o);
 		else

@@ -105,6 +105,18 @@ part_name(struct output *o, size_t len)
 	    "until complete", o->shown, o->part);
 }
 
+/* The working file for messages: shown's directory part, then the part name. */
+static void
+part_shown(struct output *o, const char *shown)
+{
+	const char *slash = strrchr(shown, '/');
+	char raw[sizeof(o->shown_part)];
+
+	(void)snprintf(raw, sizeof(raw), "%.*s%s", slash != NULL ? (int)(slash + 1 - shown) : 0,
+	    shown, o->part);	/* cut to fit: only for messages */
+	conn_show(raw, strlen(raw), o->shown_part, sizeof(o->shown_part));
+}
+
 int
 output_prepare(struct output *o, int dirfd, const char *name, bool in_place, const char *shown)
 {
@@ -122,6 +134,7 @@ output_prepare(struct output *o, int dirfd, const char *name, bool in_place, con
 	}
 	memcpy(o->name, name, len + 1);
 	part_name(o, len);
+	part_shown(o, shown);
 	return in_place ? open_in_place(o) : 0;
 }
 
@@ -251,8 +264,8 @@ meta_write(const struct output *o, const struct remote *rm)
 		return;
 	n = snprintf(line, sizeof(line), "%s %s\n", s, t);
 	if ((r = sidecar_write(o, line, (size_t)n)) < 0)
-		log_msg(LOG_WARNING, -r, "cannot record what %s.part holds; -C - will start "
-		    "it over", o->shown);
+		log_msg(LOG_WARNING, -r, "cannot record what %s holds; -C - will start "
+		    "it over", o->shown_part);
 }
 
 uint64_t
@@ -279,8 +292,8 @@ output_part_offset(const struct output *o, const struct remote *rm)
 		log_msg(LOG_NOTICE, 0, "resuming %s at %" PRIu64 " of %" PRIu64, o->shown, off,
 		    rm->size);
 	} else {
-		log_msg(LOG_NOTICE, 0, "%s.part: no record of what it holds (or the remote file "
-		    "changed): starting over", o->shown);
+		log_msg(LOG_NOTICE, 0, "%s: no record of what it holds (or the remote file "
+		    "changed): starting over", o->shown_part);
 	}
 	return off;
 }
@@ -297,17 +310,17 @@ output_begin(struct output *o, uint64_t offset, const struct remote *rm)
 	o->fd = openat(o->dirfd, o->part, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY | O_CLOEXEC, 0666);
 	if (o->fd == -1) {
-		log_msg(LOG_ERR, errno, "cannot open %s.part", o->shown);
+		log_msg(LOG_ERR, errno, "cannot open %s", o->shown_part);
 		return FGET_WRITE;
 	}
 	if (!ours(o->fd, &st) || (uint64_t)st.st_size < offset) {
-		log_msg(LOG_ERR, 0, "refusing to write %s.part: not a regular file of ours",
-		    o->shown);
+		log_msg(LOG_ERR, 0, "refusing to write %s: not a regular file of ours",
+		    o->shown_part);
 		output_abort(o);
 		return FGET_WRITE;
 	}
 	if (ftruncate(o->fd, (off_t)offset) == -1) {
-		log_msg(LOG_ERR, errno, "cannot truncate %s.part", o->shown);
+		log_msg(LOG_ERR, errno, "cannot truncate %s", o->shown_part);
 		output_abort(o);
 		return FGET_WRITE;
 	}
@@ -389,8 +402,8 @@ output_write(struct output *o, const char *buf, size_t len)
 	else
 		r = io_write_all(o->fd, buf, len, -1);
 	if (r < 0) {
-		log_msg(LOG_ERR, -r, "cannot write to %s%s", o->shown,
-		    o->kind == OUT_FILE ? ".part" : "");
+		log_msg(LOG_ERR, -r, "cannot write to %s", o->kind == OUT_FILE ? o->shown_part :
+		    o->shown);
 		return FGET_WRITE;
 	}
 	if (o->kind == OUT_STREAM)
@@ -417,16 +430,16 @@ output_finish(struct output *o, const struct remote *rm)
 	if (ftruncate(fd, (off_t)o->pos) == -1 ||
 	    (what = "set the mtime of", futimens(fd, ts)) == -1 ||
 	    (what = "sync", fsync(fd)) == -1) {
-		log_msg(LOG_ERR, errno, "cannot %s %s.part", what, o->shown);
+		log_msg(LOG_ERR, errno, "cannot %s %s", what, o->shown_part);
 		(void)close(fd);	/* already failed */
 		return FGET_WRITE;
 	}
 	if (close(fd) == -1) {
-		log_msg(LOG_ERR, errno, "cannot write %s.part", o->shown);
+		log_msg(LOG_ERR, errno, "cannot write %s", o->shown_part);
 		return FGET_WRITE;
 	}
 	if (renameat(o->dirfd, o->part, o->dirfd, o->name) == -1) {
-		log_msg(LOG_ERR, errno, "cannot rename %s.part to %s", o->shown, o->shown);
+		log_msg(LOG_ERR, errno, "cannot rename %s to %s", o->shown_part, o->shown);
 		return FGET_WRITE;
 	}
 	return 0;

@@ -92,7 +92,7 @@ transfer_body(struct fget *f, struct output *o, const struct remote *rm)
 	progress_start(&p, bar, o->pos, rm->size);
 	/* With several files, each bar says which (a single one is curl's bare bar). */
 	if (f->opt->nurls > 1 || f->opt->recursive)
-		progress_label(&p, o->shown);
+		progress_label(&p, o->label[0] != '\0' ? o->label : o->shown);
 	f->conn.tick_ms = bar || f->agg != NULL ? PROGRESS_REDRAW_MS : 0;
 	while (f->conn.body_left > 0) {
 		if ((r = conn_body(&f->conn, f->buf, FGET_BUF_SIZE, &n)) != 0)

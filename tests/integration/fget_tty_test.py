@@ -60,6 +60,12 @@ class ScreenTest(TtyCase):
         self.assertEqual(len(bars), 2, bars)
         self.assertRegex(bars[0], r"first\.bin \[#+\]")
         self.assertRegex(bars[1], r"second\.bin \[#+\]")
+        # To stdout (not the terminal here), the bar names the remote file, not "stdout".
+        status, seen = fh.pty_run([fh.url(self.srv, path="/first.bin"),
+                                   fh.url(self.srv, path="/second.bin")], cols=100)
+        self.assertEqual(status, 0, seen)
+        bars = [l for l in fh.screen(seen, 100) if "100.0%" in l]
+        self.assertEqual([b.split()[0] for b in bars], ["first.bin", "second.bin"], bars)
 
     def test_a_single_url_keeps_the_bare_bar(self):
         self.write("one.bin", os.urandom(1 << 20))
