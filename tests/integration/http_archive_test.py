@@ -181,22 +181,52 @@ class ChangingTest(harness.TreeCase):
 
 
 class BigTest(harness.TreeCase):
-    def test_member_over_8_gib(self):
-        size = (8 << 30) + 12345
+    def setUp(self):
+        super().setUp()
+        self.size = (8 << 30) + 12345
         with open(os.path.join(self.root, "sparse.bin"), "wb") as f:
-            f.truncate(size)
-            f.seek(size - 5)
+            f.truncate(self.size)
+            f.seek(self.size - 5)
             f.write(b"tail\n")
-        srv = hh.serve(self, self.root)
-        curl = subprocess.Popen(["curl", "-sS", hh.url(srv, "/?format=tar")],
-                                stdout=subprocess.PIPE)
-        tar = subprocess.run(["tar", "-tvf", "-"], stdin=curl.stdout, capture_output=True,
-                             timeout=300)
-        curl.stdout.close()
-        self.assertEqual(curl.wait(60), 0)
-        self.assertEqual(tar.returncode, 0, tar.stderr)
-        line = [l for l in tar.stdout.splitlines() if l.endswith(b"filesvc/sparse.bin")][0]
-        self.assertIn(b" %d " % size, line)
+        self.write("z.txt", b"after the big one\n")
+        self.srv = hh.serve(self, self.root)
+
+    def test_streamed_through_gnu_tar_and_bsdtar(self):
+        # Read as a stream: 8 GiB is not extracted to disk.
+        for reader in (["tar", "-tvf", "-"], ["bsdtar", "-tvf", "-"]):
+            curl = subprocess.Popen(["curl", "-sS", hh.url(self.srv, "/?format=tar")],
+                                    stdout=subprocess.PIPE)
+            r = subprocess.run(reader, stdin=curl.stdout, capture_output=True, timeout=300)
+            curl.stdout.close()
+            self.assertEqual(curl.wait(60), 0)
+            self.assertEqual(r.returncode, 0, (reader, r.stderr))
+            line = [l for l in r.stdout.splitlines() if l.endswith(b"filesvc/sparse.bin")][0]
+            self.assertIn(b" %d " % self.size, line, reader)
+            self.assertTrue(r.stdout.rstrip().endswith(b"filesvc/z.txt"), reader)
+
+    def test_tarfile_reads_both_ends_fetched_by_range(self):
+        # Python's tarfile seeks over the data: the archive's two ends, fetched with
+        # ranges into a sparse local copy, are all it reads.
+        head = hh.run(["curl", "-sSI", hh.url(self.srv, "/?format=tar")]).stdout
+        length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        scratch = tempfile.mkdtemp(prefix="filesvc-local-")   # not in the served tree
+        self.addCleanup(__import__("shutil").rmtree, scratch, ignore_errors=True)
+        local = os.path.join(scratch, "local.tar")
+        with open(local, "wb") as f:
+            f.truncate(length)
+            for first, last in ((0, 65535), (length - 65536, length - 1)):
+                r = hh.run(["curl", "-sS", "-r", "%d-%d" % (first, last),
+                            hh.url(self.srv, "/?format=tar")])
+                self.assertEqual(len(r.stdout), last - first + 1)
+                f.seek(first)
+                f.write(r.stdout)
+        with tarfile.open(local) as t:
+            members = {m.name: m for m in t.getmembers()}
+            self.assertEqual(members["filesvc/sparse.bin"].size, self.size)
+            self.assertEqual(t.extractfile("filesvc/z.txt").read(), b"after the big one\n")
+            big = t.extractfile("filesvc/sparse.bin")
+            big.seek(self.size - 5)
+            self.assertEqual(big.read(), b"tail\n")
 
 
 if __name__ == "__main__":
