@@ -152,9 +152,25 @@ status_tick(struct supervisor *sv)
 static void
 accept_pause(struct supervisor *sv, int err)
 {
-	if (!sv->pause_logged)
-		log_msg(LOG_ERR, err, "cannot accept; pausing accepts for %d ms", SV_PAUSE_MS);
-	sv->pause_logged = true;	/* until an accept succeeds: one line per burst */
+	int64_t now = io_now_ms();
+
+	/*
+	 * By time, not per burst: with descriptors for about one connection,
+	 * each child's exit lets one accept succeed and the next fail, so a
+	 * line per burst was a line per connection.
+	 */
+	if (now - sv->pause_log_ms < SV_PAUSE_LOG_MS) {
+		sv->pauses_quiet++;
+	} else {
+		if (sv->pauses_quiet == 0)
+			log_msg(LOG_ERR, err, "cannot accept; pausing accepts for %d ms", SV_PAUSE_MS);
+		else
+			log_msg(LOG_ERR, err, "cannot accept; pausing accepts for %d ms (paused %"
+			    PRIu64 " more times since the last such line)", SV_PAUSE_MS,
+			    sv->pauses_quiet);
+		sv->pause_log_ms = now;
+		sv->pauses_quiet = 0;
+	}
 	sv->paused = true;
 	serve_timer_arm(sv->pausefd, SV_PAUSE_MS, false);
 	serve_listeners_poll(sv);
@@ -293,7 +309,6 @@ accept_batch(struct supervisor *sv, const struct listener *l)
 				break;
 			continue;
 		}
-		sv->pause_logged = false;
 		if (sv->opt->proxy)
 			proxyin_accepted(sv, (uint32_t)(l - sv->ls), fd, &ss, len);
 		else
@@ -576,6 +591,7 @@ serve_setup(struct supervisor *sv)
 	sv->stopfd = timer_open();
 	sv->statusfd = timer_open();
 	sv->proxyfd = timer_open();
+	sv->pause_log_ms = io_now_ms() - SV_PAUSE_LOG_MS;	/* the first pause is logged */
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->sigfd, TAG_SIGNAL);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->pausefd, TAG_PAUSE);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
