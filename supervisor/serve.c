@@ -1,6 +1,6 @@
 /*
  * The event loop: one epoll set holding the listeners, a signalfd
- * (SIGCHLD, SIGTERM, SIGINT, SIGHUP), four timerfds (accept pause,
+ * (SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2), four timerfds (accept pause,
  * shutdown steps, STATUS= ticks, PROXY header deadlines), the spawner
  * threads' eventfd (pool.c) and, with --proxy-protocol, the connections
  * whose header has not arrived yet.  No signal handler ever runs
@@ -146,6 +146,16 @@ status_tick(struct supervisor *sv)
 	sv->status_armed = false;
 	status_text(sv, text, sizeof(text));
 	notify_status(&sv->nt, text);
+}
+
+/* SIGUSR1: what STATUS= says, for an administrator with no service manager to ask. */
+static void
+status_log(const struct supervisor *sv)
+{
+	char text[256];
+
+	status_text(sv, text, sizeof(text));
+	log_msg(LOG_NOTICE, 0, "status: %s", text);
 }
 
 /* Out of fds or kernel memory: stop accepting briefly instead of spinning. */
@@ -547,7 +557,10 @@ signals_dispatch(struct supervisor *sv)
 		case SIGINT:
 			stop_begin(sv, (int)si.ssi_signo);
 			break;
-		default:	/* SIGHUP: nothing to reload; blocked so it cannot kill us */
+		case SIGUSR1:
+			status_log(sv);
+			break;
+		default:	/* SIGHUP, SIGUSR2: nothing to do; blocked so they cannot kill us */
 			break;
 		}
 	}
@@ -571,6 +584,8 @@ serve_signals(struct supervisor *sv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		die(FS_EXIT_FAIL, errno, "cannot block signals");
 	if ((sv->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
