@@ -96,8 +96,8 @@ struct seg {
 /*
  * The walk's state: a stack of directory fds above the root, and a stack
  * of what is left to resolve.  Like the kernel, it keeps each link's
- * target whole rather than splice it into one fixed buffer, so a chain of
- * long targets resolves here exactly when openat2() resolves it.
+ * target whole rather than splice it into one fixed buffer, so it
+ * resolves any chain of long targets that openat2() resolves.
  */
 struct walk {
 	int		fds[WALK_DEPTH_MAX];
