@@ -175,11 +175,13 @@ listing_format_of(const struct http_request *req)
 }
 
 static void
-send_listing(struct session *s, struct exchange *x, const struct listbody *b,
+send_listing(struct session *s, struct exchange *x, const struct dirlist *d,
     enum listbody_format format)
 {
+	const char *path = x->req->path;
+	size_t plen = x->req->path_len, i;
+	uint64_t len = listbody_length(d, format, path, plen);
 	struct httpreply r;
-	size_t i;
 
 	for (i = 0; formats[i].format != format; i++)
 		;
@@ -191,15 +193,14 @@ send_listing(struct session *s, struct exchange *x, const struct listbody *b,
 	if (format == LISTBODY_HTML)
 		httpreply_add(&r, "Content-Security-Policy: default-src 'none'; "
 		    "style-src 'unsafe-inline'");
-	if (httpreply_send(s, &r, b->len, x->head ? 0 : b->len) == 0 && !x->head && b->len > 0)
-		(void)reply_buffer(s, b->p, b->len);	/* a failure sets s->gone */
+	if (httpreply_send(s, &r, len, x->head ? 0 : len) == 0 && !x->head && len > 0)
+		(void)listbody_send(s, d, format, path, plen);	/* a failure sets s->gone */
 }
 
 static void
 answer_listing(struct session *s, struct exchange *x, int fd, struct target *t)
 {
 	int format = listing_format_of(x->req), r;
-	struct listbody b;
 	struct dirlist d;
 
 	if (format < 0) {
@@ -207,15 +208,10 @@ answer_listing(struct session *s, struct exchange *x, int fd, struct target *t)
 		return;
 	}
 	if ((r = dirlist_load(s, fd, t, &d)) == 0)
-		r = listbody_build(&d, (enum listbody_format)format, x->req->path, x->req->path_len,
-		    &b);
-	dirlist_free(&d);
-	if (r < 0) {
+		send_listing(s, x, &d, (enum listbody_format)format);
+	else
 		httpreply_error(s, x, r == -EFBIG ? 500 : (int)status_from_errno(-r), NULL);
-		return;
-	}
-	send_listing(s, x, &b, (enum listbody_format)format);
-	free(b.p);
+	dirlist_free(&d);
 }
 
 /* --index NAME: the directory's NAME instead of its listing, when it is a regular file. */

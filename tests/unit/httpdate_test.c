@@ -141,7 +141,7 @@ START_TEST(round_trip)
 	const uint64_t span = (uint64_t)(LAST_SECOND - FIRST_SECOND) + 1;
 	int i;
 
-	for (i = 0; i < 200000; i++) {
+	for (i = 0; i < 20000; i++) {
 		char buf[HTTPDATE_LEN + 1];
 		int64_t t, back;
 
@@ -156,13 +156,13 @@ START_TEST(round_trip)
 }
 END_TEST
 
-/* Every day of 1600-2400 formats and reads back, and the weekday advances by one. */
+/* Every day of 1890-2110 formats and reads back, and the weekday advances by one. */
 START_TEST(every_day)
 {
 	static const char wd[] = "ThuFriSatSunMonTueWed";
 	int64_t day;
 
-	for (day = -135140; day < 157000; day++) {
+	for (day = -29220; day < 51500; day++) {
 		char buf[HTTPDATE_LEN + 1];
 		int64_t back;
 
