@@ -6,6 +6,7 @@ Connection: close last) is read back response by response, every byte accounted 
 import json
 import os
 import sys
+import threading
 
 import harness
 import http_harness as hh
@@ -116,6 +117,39 @@ class PipelineTest(harness.TreeCase):
             self.assertEqual(r.http_version, b"1.1")
             self.assertIn(b"date", dict(r.headers))
 
+
+    def test_listings_framed_while_the_directory_changes(self):
+        # A listing's Content-Length comes before its body: names created, renamed and
+        # removed meanwhile must never make the body disagree with it.
+        churn = os.path.join(self.root, "churn")
+        os.mkdir(churn)
+        for i in range(500):
+            self.write("churn/f%d" % i, b"x" * i)
+        stop = threading.Event()
+
+        def change():
+            i = 0
+            while not stop.is_set():
+                i += 1
+                p = os.path.join(churn, "n%d-%s" % (i, "y" * (i % 200)))
+                with open(p, "wb") as f:
+                    f.write(b"z" * (i * 7919 % 100000))
+                os.rename(os.path.join(churn, "f%d" % (i % 500)), p + ".r")
+                os.rename(p + ".r", os.path.join(churn, "f%d" % (i % 500)))
+                os.unlink(p)
+
+        th = threading.Thread(target=change)
+        th.start()
+        try:
+            for _ in range(3):
+                reqs = [request("GET", "/churn/?format=" + f) for f in ("html", "json", "text")] * 8
+                got = self.pipeline(reqs + [request("GET", "/churn/", ("Connection", "close"))])
+                self.assertEqual({r.status_code for r, _ in got}, {200})
+                for r, body in got[1::3]:
+                    json.loads(body)
+        finally:
+            stop.set()
+            th.join()
 
 
 class PipelineInetdTest(PipelineTest):
