@@ -21,6 +21,7 @@ static int max_level = LOG_DEBUG;
 static bool prefix = true;
 static int logfd = STDERR_FILENO;	/* -1: lines go nowhere */
 static long syslog_pid;			/* > 0: logfd is syslog's socket */
+static void (*before)(void);		/* set once by a client, read-only after */
 
 void
 log_init(const char *name)
@@ -32,6 +33,12 @@ void
 log_set_prefix(bool on)
 {
 	prefix = on;
+}
+
+void
+log_set_before(void (*fn)(void))
+{
+	before = fn;
 }
 
 void
@@ -94,6 +101,8 @@ vlog_msg(int prio, int err, const char *fmt, va_list ap)
 	 * journal stream never interleave.  Nothing useful can be done if
 	 * stderr itself fails.
 	 */
+	if (before != NULL && syslog_pid == 0)
+		before();
 	(void)!write(logfd, line, (size_t)n);
 }
 

@@ -32,6 +32,12 @@ int log_to_syslog(void);
 /* Lower than this priority (a larger number) is not written: -q, -v. */
 void log_set_level(int max_prio);
 
+/*
+ * Call fn (NULL: nothing) before each line is written to stderr: a client
+ * drawing a progress bar there ends the bar's line first.
+ */
+void log_set_before(void (*fn)(void));
+
 /* err is an errno value appended as ": strerror(err)", or 0 for none. */
 void log_msg(int prio, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

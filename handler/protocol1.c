@@ -90,8 +90,6 @@ protocol1_serve(struct session *s)
 		s->sent = 0;
 		if (ls != LINE_OK)
 			more = refuse(s, ls, FS_OK, NULL, 0);
-		else if (len + 1 > FS_LINE_MAX)
-			more = refuse(s, LINE_TOOLONG, FS_E414, NULL, 0);
 		else if ((st = request_parse(line, len, &req)) != FS_OK)
 			more = refuse(s, ls, st, line, len);
 		else

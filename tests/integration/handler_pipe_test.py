@@ -316,6 +316,25 @@ class PermissionTest(PipeCase):
         self.assertEqual([a.code for a in got], [403, 0], err)
         self.assertEqual(got[1].body, b"hello\n")
 
+    @unittest.skipUnless(os.geteuid() == 0 and os.access("/usr/bin/setpriv", os.X_OK),
+                         "running the handler as nobody needs root and setpriv(1)")
+    def test_readable_unsearchable_directory_is_403_not_empty(self):
+        # Mode r-- for the handler's user: getdents works, every fstatat is EACCES.
+        # No permission is 403 (protocol.md), never "OK 0 entries=0" as if empty.
+        os.chmod(self.root, 0o755)
+        self.write("rdonly/inside.txt", b"x\n")
+        os.chmod(os.path.join(self.root, "rdonly"), 0o744)
+        rc, out, err = run_pipe(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                 "--clear-groups", HANDLER, "--root", self.root],
+                                b"LIST rdonly\nLIST\n")
+        got = answers(out)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([a.code for a in got], [403, 0], out)
+        rc, out, err = run_pipe(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                 "--clear-groups", HANDLER, "--root", self.root],
+                                b"GET /rdonly/ HTTP/1.0\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 403 Forbidden\r\n"), out)
+
 
 class ErrorTest(PipeCase):
     def test_400_keeps_connection(self):
