@@ -42,6 +42,7 @@ AWKWARD = {
     b"deep/a/b/mid.bin": bytes(range(256)) * 300,
     b"deep/top.txt": b"top\n",
     b"evil.example/x.txt": b"not a host\n",
+    b"\\evil.example/y.txt": b"a backslash, not a host\n",
 }
 # Never served, never listed, never downloaded.
 HIDDEN = {
