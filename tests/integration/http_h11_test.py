@@ -176,10 +176,7 @@ class PipelineInetdTest(PipelineTest):
     """The same sequence through the bundled filesvc-inetd."""
 
     def server(self):
-        hh.inetd_built(self)
-        srv = hh.InetdServer(self.root)
-        self.addCleanup(srv.stop)  # which fails on a sanitizer report
-        return srv
+        return hh.serve_inetd(self, self.root)
 
 
 if __name__ == "__main__":

@@ -330,10 +330,7 @@ class Protocol1InetdTest(Protocol1Test):
     """The same through the bundled filesvc-inetd."""
 
     def server(self):
-        hh.inetd_built(self)
-        srv = hh.InetdServer(self.root)
-        self.addCleanup(srv.stop)  # which fails on a sanitizer report
-        return srv
+        return hh.serve_inetd(self, self.root)
 
 
 if __name__ == "__main__":
