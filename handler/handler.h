@@ -35,6 +35,7 @@ struct options {
 	uint64_t	 max_entries;	/* a listing of more answers 500: bounds memory */
 	enum dialect	 dialect;
 	const char	*index;		/* HTTP: serve this file of a directory instead of a listing */
+	bool		 no_archive;	/* HTTP: no ?format=tar */
 };
 
 struct session {
@@ -136,14 +137,15 @@ enum listbody_format {
 
 /*
  * The exact length of d's body in format; path[0..len) (decoded, ending
- * in '/') titles an HTML page.
+ * in '/') titles an HTML page, which offers the directory's archive when
+ * archive is true.
  */
 uint64_t listbody_length(const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len);
+    const char *path, size_t len, bool archive);
 
 /* Send that body, exactly those bytes, after its header; 0 or -errno. */
 int listbody_send(struct session *s, const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len);
+    const char *path, size_t len, bool archive);
 
 /*
  * reply.c: what goes back.  A header whose body (body bytes) follows at
@@ -153,6 +155,8 @@ int listbody_send(struct session *s, const struct dirlist *d, enum listbody_form
  */
 int reply_header(struct session *s, const char *header, size_t len, uint64_t body);
 int reply_buffer(struct session *s, const char *buf, size_t len);
+/* Part of a body: more says more follows at once (MSG_MORE on a socket). */
+int reply_part(struct session *s, const char *buf, size_t len, bool more);
 int reply_file(struct session *s, int fd, uint64_t offset, uint64_t count);
 
 /* One log line for a request: code 0 is shown as OK (protocol 1's success). */

@@ -198,6 +198,8 @@ serve_one(struct session *s, struct http_request *req)
 	s->sent = 0;
 	st = shaped ? http_parse_head(head, len, req) : FS_E400;
 	if (st != FS_OK) {
+		/* An answer to HEAD has no body, even when the rest of its head is unreadable. */
+		x.head = len >= 5 && memcmp(head, "HEAD ", 5) == 0;
 		httpreply_error(s, &x, (int)st, NULL);
 		log_refusal(s, (int)st, head, len);
 		return false;

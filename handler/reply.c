@@ -42,13 +42,23 @@ reply_header(struct session *s, const char *header, size_t len, uint64_t body)
 }
 
 int
-reply_buffer(struct session *s, const char *buf, size_t len)
+reply_part(struct session *s, const char *buf, size_t len, bool more)
 {
-	int r = io_write_all(s->out, buf, len, (int)s->opt->timeout_s * 1000);
+	int ms = (int)s->opt->timeout_s * 1000, r;
 
+	if (more && s->out_is_socket)
+		r = io_send_all(s->out, buf, len, MSG_MORE, ms);
+	else
+		r = io_write_all(s->out, buf, len, ms);
 	if (r == 0)
 		s->sent += len;
 	return gone_if(s, r);
+}
+
+int
+reply_buffer(struct session *s, const char *buf, size_t len)
+{
+	return reply_part(s, buf, len, false);
 }
 
 /* One sendfile() call's share: large enough to amortise the call, small enough to stay fair. */
