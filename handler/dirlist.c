@@ -77,7 +77,8 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
  * What a directory entry stands for, judged without following links; a
  * symlink is followed only through confine_open(), so one that dangles
  * or leaves the root is left out.  Returns 1 when it is listed, 0 when
- * not, -EACCES when the directory cannot be searched.
+ * not, -EACCES when the directory cannot be searched, or the transient
+ * error (EMFILE, ENOMEM...) that kept a link from being judged.
  */
 static int
 entry_stat(struct session *s, int dirfd, struct target *t, const char *name, struct stat *st)
@@ -91,7 +92,8 @@ entry_stat(struct session *s, int dirfd, struct target *t, const char *name, str
 	if (S_ISLNK(st->st_mode)) {
 		t->comp[t->n] = name;
 		if ((fd = confine_open(&s->root, t->comp, t->n + 1, O_PATH)) < 0)
-			return 0;
+			/* Out of descriptors or memory says nothing of the link: fail, never drop it. */
+			return fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM || fd == -EAGAIN ? fd : 0;
 		ok = fstat(fd, st) == 0;
 		(void)close(fd);
 		if (!ok)

@@ -403,6 +403,22 @@ class ServerSideErrorTest(PipeCase):
         self.assertEqual(p.returncode, 0)
         self.assertEqual([a.code for a in answers(p.stdout)], [503, 503])
 
+    def test_link_not_judged_for_want_of_descriptors_fails_the_list(self):
+        # The root, then the listed directory, take the last descriptors: the link in it
+        # cannot be followed.  That says nothing of the link: 503, not a listing without it.
+        import resource
+
+        os.makedirs(os.path.join(self.root, "d"))
+        self.write("d/target.txt", b"t\n")
+        os.symlink("target.txt", os.path.join(self.root, "d", "link.txt"))
+
+        def few_fds():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (5, 5))  # 0-2, the root, the directory
+        p = subprocess.run([HANDLER, "--root", self.root, "--no-sandbox"], input=b"LIST d\n",
+                           capture_output=True, preexec_fn=few_fds, timeout=30)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual([a.code for a in answers(p.stdout)], [503])
+
 
 class SandboxTest(PipeCase):
     def status_while_serving(self, extra):
