@@ -74,6 +74,32 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 }
 
 /*
+ * Whether the handler's user may read what st describes, and search it if
+ * it is a directory, by its mode bits as the kernel would judge them (POSIX
+ * ACLs are not consulted): what it could only refuse is not listed.
+ */
+static bool
+entry_readable(const struct session *s, const struct stat *st)
+{
+	unsigned want = S_ISDIR(st->st_mode) ? 5 : 4, bits;
+	int i;
+
+	if (s->uid == 0)
+		return true;
+	if (st->st_uid == s->uid)
+		bits = (st->st_mode >> 6) & 7;
+	else if (st->st_gid == s->gid)
+		bits = (st->st_mode >> 3) & 7;
+	else {
+		bits = st->st_mode & 7;
+		for (i = 0; i < s->ngroups; i++)
+			if (s->groups[i] == st->st_gid)
+				bits = (st->st_mode >> 3) & 7;
+	}
+	return (bits & want) == want;
+}
+
+/*
  * What a directory entry stands for, judged without following links; a
  * symlink is followed only through confine_open(), so one that dangles
  * or leaves the root is left out.  Returns 1 when it is listed, 0 when
@@ -99,7 +125,7 @@ entry_stat(struct session *s, int dirfd, struct target *t, const char *name, str
 		if (!ok)
 			return 0;
 	}
-	return S_ISREG(st->st_mode) || S_ISDIR(st->st_mode);
+	return (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) && entry_readable(s, st);
 }
 
 static bool

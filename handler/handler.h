@@ -14,11 +14,15 @@
 #include <stdint.h>
 
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "confine.h"
 #include "io.h"
 #include "line.h"
 #include "request.h"
+
+/* Supplementary groups remembered; a user in more is judged by the first ones only. */
+#define FS_GROUPS_MAX	64
 
 enum dialect {
 	DIALECT_AUTO,		/* the first request line decides */
@@ -49,6 +53,11 @@ struct session {
 	uint64_t		 sent;
 	int64_t			 started_ms;
 	int64_t			 first_deadline;	/* the first request's, once the dialect was chosen */
+	/* Who the handler runs as, read before the sandbox: listings leave out what it cannot read. */
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 ngroups;
+	gid_t			 groups[FS_GROUPS_MAX];
 	struct linebuf		 in;		/* last: a request touches only its start */
 };
 

@@ -47,6 +47,10 @@ session_open(struct session *s, const struct options *opt)
 	if ((S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)) && (r = io_set_nonblock(s->out, 1)) < 0)
 		return r;
 	peer_describe(s->peer, sizeof(s->peer));
+	s->uid = geteuid();
+	s->gid = getegid();
+	if ((s->ngroups = getgroups(FS_GROUPS_MAX, s->groups)) < 0)
+		s->ngroups = 0;		/* more than we keep: judged by uid and gid alone */
 	/* Last: a root that cannot be opened is answered, so the rest must be ready. */
 	return confine_init(&s->root, opt->root, opt->show_hidden);
 }
