@@ -9,6 +9,7 @@
  * short body, never an archive that mixes two versions of the tree.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -153,17 +154,28 @@ snap_add(struct snapshot *w, uint32_t parent, const char *name, size_t nlen, cha
 static int walk_dir(struct snapshot *w, int dirfd, uint32_t self, unsigned depth);
 
 /*
- * Entry i of directory d (whose entry is parent): judged as a listing
- * judges it, then looked at again through the fd confine_open() gives,
- * for what a listing does not keep (device, inode, nanoseconds).  Gone
- * since it was listed, a directory seen before, a path too long to
- * extract: left out.
+ * A regular file named in dirfd, by one fstatat() that follows no link:
+ * the name is one component from getdents, so it cannot leave dirfd.
+ * Anything else (a link, a directory) is looked at through confine_open().
+ */
+static bool
+plain_file(int dirfd, const char *name, struct stat *st)
+{
+	return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st->st_mode);
+}
+
+/*
+ * Entry i of directory d (dirfd, whose entry is parent): judged as a
+ * listing judges it, then looked at again for what a listing does not
+ * keep (device, inode, nanoseconds).  Gone since it was listed, a
+ * directory seen before, a path too long to extract: left out.
  */
 static int
-walk_entry(struct snapshot *w, const struct dirlist *d, size_t i, uint32_t parent,
+walk_entry(struct snapshot *w, int dirfd, const struct dirlist *d, size_t i, uint32_t parent,
     unsigned depth)
 {
 	const struct dirlist_entry *de = &d->e[i];
+	const char *name = d->names + de->name;
 	struct target *t = w->t;
 	struct stat st;
 	uint32_t self = (uint32_t)w->n;
@@ -171,14 +183,16 @@ walk_entry(struct snapshot *w, const struct dirlist *d, size_t i, uint32_t paren
 
 	if (w->e[parent].path_len + 2u + de->len >= TAR_PATH_MAX || t->n + 1 >= FS_COMP_MAX)
 		return 0;
-	t->comp[t->n] = d->names + de->name;
+	if (de->type == 'f' && plain_file(dirfd, name, &st))
+		return snap_add(w, parent, name, de->len, 'f', &st);
+	t->comp[t->n] = name;
 	fd = confine_open(&w->s->root, t->comp, t->n + 1, de->type == 'd' ?
 	    O_RDONLY | O_DIRECTORY | O_NONBLOCK : O_PATH);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && (de->type == 'd' ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) &&
 	    (de->type != 'd' || (r = seen_add(w, &st)) == 1)) {
-		r = snap_add(w, parent, d->names + de->name, de->len, de->type, &st);
+		r = snap_add(w, parent, name, de->len, de->type, &st);
 		if (r == 0 && de->type == 'd' && depth < DEPTH_MAX) {
 			t->n++;
 			r = walk_dir(w, fd, self, depth + 1);
@@ -199,7 +213,7 @@ walk_dir(struct snapshot *w, int dirfd, uint32_t self, unsigned depth)
 
 	if ((r = dirlist_load(w->s, dirfd, w->t, &d)) == 0)
 		for (i = 0; i < d.n && r == 0; i++)
-			r = walk_entry(w, &d, i, self, depth);
+			r = walk_entry(w, dirfd, &d, i, self, depth);
 	dirlist_free(&d);
 	return r;
 }
@@ -262,38 +276,68 @@ archive_length(const struct snapshot *w)
 	return len;
 }
 
-/* Where the stream stands in the archive, and the part of it [first, end) being sent. */
-struct window {
-	uint64_t	at, first, end;
-};
+/* Headers, padding and small files are staged and sent in writes of this size. */
+#define STAGE		(64 * 1024)
+/* A file up to this size is copied into the stage: one write for many small files. */
+#define SMALL_FILE	(16 * 1024)
 
 /*
- * The part of buf[0..len), which stands at win->at in the archive, that
- * falls in the window; then win->at moves past it.  MSG_MORE on all but
- * the window's last piece: a member's header, data and padding leave in
- * as few segments as they fill.
+ * Where the stream stands in the archive, the part of it [first, end)
+ * being sent, and what is staged for the next write.
  */
+struct window {
+	struct session	*s;
+	uint64_t	 at, first, end;
+	size_t		 len;
+	char		 stage[STAGE];
+};
+
+/* Send what is staged; more says more bytes follow at once (MSG_MORE). */
 static int
-send_part(struct session *s, struct window *win, const char *buf, uint64_t len)
+flush(struct window *win, bool more)
 {
-	uint64_t from = win->first > win->at ? win->first - win->at : 0;
-	uint64_t to = win->end > win->at ? win->end - win->at : 0;
 	int r = 0;
 
-	if (to > len)
-		to = len;
-	if (from < to)
-		r = reply_part(s, buf + from, (size_t)(to - from), win->at + to < win->end);
+	if (win->len > 0)
+		r = reply_part(win->s, win->stage, win->len, more);	/* a failure sets s->gone */
+	win->len = 0;
+	return r;
+}
+
+/* The part [*from, *to) of len bytes at win->at that falls in the window; false if none. */
+static bool
+overlap(const struct window *win, uint64_t len, uint64_t *from, uint64_t *to)
+{
+	*from = win->first > win->at ? win->first - win->at : 0;
+	*to = win->end > win->at ? win->end - win->at : 0;
+	if (*to > len)
+		*to = len;
+	return *from < *to;
+}
+
+/* The part of buf[0..len), which stands at win->at, that falls in the window, staged. */
+static int
+send_part(struct window *win, const char *buf, uint64_t len)
+{
+	uint64_t from, to;
+	int r = 0;
+
+	if (overlap(win, len, &from, &to)) {
+		if (win->len + (to - from) > STAGE)
+			r = flush(win, true);
+		memcpy(win->stage + win->len, buf + from, (size_t)(to - from));	/* <= TAR_HEADER_MAX */
+		win->len += (size_t)(to - from);
+	}
 	win->at += len;
 	return r;
 }
 
 static int
-send_zeros(struct session *s, struct window *win, uint64_t len)
+send_zeros(struct window *win, uint64_t len)
 {
 	static const char zeros[TAR_TRAILER];
 
-	return send_part(s, win, zeros, len);
+	return send_part(win, zeros, len);
 }
 
 /*
@@ -328,32 +372,64 @@ member_open(const struct snapshot *w, const struct target *top, size_t i)
 	return -ESTALE;
 }
 
+/* Bytes [from, to) of a small file, read into the stage: -ENODATA when it came up short. */
+static int
+stage_file(struct window *win, int fd, uint64_t from, uint64_t to)
+{
+	ssize_t n;
+	int r;
+
+	if (win->len + (to - from) > STAGE && (r = flush(win, true)) < 0)
+		return r;
+	while (from < to) {
+		n = pread(fd, win->stage + win->len, (size_t)(to - from), (off_t)from);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? -ENODATA : -errno;
+		win->len += (size_t)n;
+		from += (uint64_t)n;
+	}
+	return 0;
+}
+
 /* Member i's data and padding, the part of them in the window. */
 static int
-send_data(struct session *s, const struct snapshot *w, const struct target *top, size_t i,
-    struct window *win)
+send_data(const struct snapshot *w, const struct target *top, size_t i, struct window *win)
 {
 	char path[TAR_PATH_MAX], shown[FS_LOG_FIELD_MAX];
 	uint64_t size = w->e[i].size, from, to;
 	int fd, r = 0;
 
-	from = win->first > win->at ? win->first - win->at : 0;
-	to = win->end > win->at ? win->end - win->at : 0;
-	if (to > size)
-		to = size;
-	if (from < to) {
+	if (overlap(win, size, &from, &to)) {
 		if ((fd = member_open(w, top, i)) < 0) {
 			log_escape(path, member_path(w, i, path), shown, sizeof(shown));
 			log_msg(LOG_WARNING, 0, "%s: archive: %s changed since the walk, closing",
-			    s->peer, shown);
-			s->gone = true;
+			    win->s->peer, shown);
+			/*
+			 * Its header is staged: send it, so the stream ends inside a member.
+			 * Ending between two, it could pass for whole with a reader that
+			 * does not insist on the two zero blocks (GNU tar does not).
+			 */
+			(void)flush(win, false);
+			win->s->gone = true;
 			return fd;
 		}
-		r = reply_file(s, fd, from, to - from);	/* a failure sets s->gone */
+		if (size <= SMALL_FILE) {
+			if ((r = stage_file(win, fd, from, to)) == -ENODATA)
+				log_msg(LOG_WARNING, 0, "%s: file shrank during transfer, closing",
+				    win->s->peer);
+		} else if ((r = flush(win, true)) == 0) {
+			r = reply_file(win->s, fd, from, to - from);	/* a failure sets s->gone */
+		}
 		(void)close(fd);	/* read-only: close cannot lose data */
+		if (r < 0) {
+			(void)flush(win, false);	/* end inside this member, as above */
+			win->s->gone = true;
+		}
 	}
 	win->at += size;
-	return r < 0 ? r : send_zeros(s, win, tar_padding(size));
+	return r < 0 ? r : send_zeros(win, tar_padding(size));
 }
 
 /* The archive's bytes [first, first + count), member by member. */
@@ -361,26 +437,34 @@ static void
 archive_stream(struct session *s, const struct snapshot *w, const struct target *top,
     uint64_t first, uint64_t count)
 {
-	struct window win = { .at = 0, .first = first, .end = first + count };
+	struct window *win;
 	char hdr[TAR_HEADER_MAX], path[TAR_PATH_MAX];
 	struct tar_member m;
 	size_t i, hlen;
 	uint64_t span;
 	int r = 0;
 
-	for (i = 0; i < w->n && r == 0 && win.at < win.end; i++) {
+	if ((win = malloc(sizeof(*win))) == NULL) {
+		s->gone = true;		/* the header promised a body: closing is the only way out */
+		return;
+	}
+	win->s = s, win->at = 0, win->first = first, win->end = first + count, win->len = 0;
+	for (i = 0; i < w->n && r == 0 && win->at < win->end; i++) {
 		span = member_span(w, i, &hlen);
-		if (win.at + span <= win.first) {
-			win.at += span;		/* wholly before the window: not even formatted */
+		if (win->at + span <= win->first) {
+			win->at += span;	/* wholly before the window: not even formatted */
 			continue;
 		}
 		member_of(w, i, path, &m);
-		r = send_part(s, &win, hdr, tar_header_format(&m, hdr));
+		r = send_part(win, hdr, tar_header_format(&m, hdr));
 		if (r == 0 && m.type == 'f')
-			r = send_data(s, w, top, i, &win);
+			r = send_data(w, top, i, win);
 	}
-	if (r == 0 && win.at < win.end)
-		(void)send_zeros(s, &win, TAR_TRAILER);
+	if (r == 0 && win->at < win->end)
+		r = send_zeros(win, TAR_TRAILER);
+	if (r == 0)
+		(void)flush(win, false);
+	free(win);
 }
 
 /* attachment; filename="NAME.tar", and filename* (RFC 6266, 8187) for a UTF-8 name. */
