@@ -50,7 +50,8 @@ struct session {
 	bool			 gone;		/* the client left or a promise broke: stop */
 	char			 peer[80];	/* "ip:port", for log lines */
 	/* Per request, for its log line. */
-	uint64_t		 sent;
+	uint64_t		 sent;		/* body bytes sent */
+	uint64_t		 promised;	/* body bytes its header promised */
 	int64_t			 started_ms;
 	int64_t			 first_deadline;	/* the first request's, once the dialect was chosen */
 	/* Who the handler runs as, read before the sandbox: listings leave out what it cannot read. */

@@ -50,6 +50,7 @@ head_failed(struct session *s, enum line_status ls)
 	}
 	s->started_ms = io_now_ms();
 	s->sent = 0;
+	s->promised = 0;
 	httpreply_error(s, &x, code, NULL);
 	log_refusal(s, code, buf, len);
 }
@@ -196,6 +197,7 @@ serve_one(struct session *s, struct http_request *req)
 	}
 	s->started_ms = io_now_ms();
 	s->sent = 0;
+	s->promised = 0;
 	st = shaped ? http_parse_head(head, len, req) : FS_E400;
 	if (st != FS_OK) {
 		/* An answer to HEAD has no body, even when the rest of its head is unreadable. */

@@ -88,6 +88,7 @@ protocol1_serve(struct session *s)
 		}
 		s->started_ms = io_now_ms();
 		s->sent = 0;
+		s->promised = 0;
 		if (ls != LINE_OK)
 			more = refuse(s, ls, FS_OK, NULL, 0);
 		else if ((st = request_parse(line, len, &req)) != FS_OK)

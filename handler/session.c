@@ -32,6 +32,7 @@ session_open(struct session *s, const struct options *opt)
 	s->out = STDOUT_FILENO;
 	s->gone = false;
 	s->sent = 0;
+	s->promised = 0;
 	s->started_ms = 0;
 	s->first_deadline = 0;
 	s->root.rootfd = -1;
@@ -101,6 +102,7 @@ session_refuse(struct session *s, int code, const char *reason)
 		d = first_line_dialect(s);
 	s->started_ms = io_now_ms();
 	s->sent = 0;
+	s->promised = 0;
 	if (d == DIALECT_HTTP) {
 		httpreply_refuse(s, code, reason);
 	} else {
