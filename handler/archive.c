@@ -54,23 +54,6 @@ struct snapshot {
 	int64_t			 newest;
 };
 
-static int
-grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap == 0 ? 64 : *cap;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	if ((np = realloc(*p, ncap * elem)) == NULL)
-		return -ENOMEM;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 static void
 mix(struct snapshot *w, const void *p, size_t len)
 {
@@ -128,8 +111,8 @@ snap_add(struct snapshot *w, uint32_t parent, const char *name, size_t nlen, cha
 
 	if (w->n >= w->s->opt->max_entries)
 		return -EFBIG;
-	if (grow((void **)&w->e, &w->cap, w->n + 1, sizeof(*w->e)) < 0 ||
-	    grow((void **)&w->names, &w->names_cap, w->names_len + nlen + 1, 1) < 0)
+	if (dirlist_grow((void **)&w->e, &w->cap, w->n + 1, sizeof(*w->e)) < 0 ||
+	    dirlist_grow((void **)&w->names, &w->names_cap, w->names_len + nlen + 1, 1) < 0)
 		return -ENOMEM;
 	e = &w->e[w->n];
 	*e = (struct snap_entry){

@@ -19,8 +19,8 @@ _Static_assert(sizeof(struct dirlist_entry) == 32, "the sort moves whole entries
 _Static_assert((uint64_t)FS_LIST_MAX * (NAME_MAX + 1) <= UINT32_MAX,
     "a listing's names fit in 32-bit offsets and its count in 32-bit counters");
 
-static int
-grow(void **p, size_t *cap, size_t need, size_t elem)
+int
+dirlist_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap = *cap == 0 ? 256 : *cap;
 	void *np;
@@ -57,8 +57,8 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 		return -EFBIG;
 	if (nlen > NAME_MAX + 1)
 		return -ENAMETOOLONG;	/* not from a kernel we know */
-	if (grow((void **)&d->e, &d->cap, d->n + 1, sizeof(*d->e)) < 0 ||
-	    grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
+	if (dirlist_grow((void **)&d->e, &d->cap, d->n + 1, sizeof(*d->e)) < 0 ||
+	    dirlist_grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
 		return -ENOMEM;
 	memcpy(d->names + d->names_len, name, nlen);
 	d->e[d->n++] = (struct dirlist_entry){

@@ -88,6 +88,15 @@ session_deadline(struct session *s)
 	return d != 0 ? d : io_now_ms() + (int64_t)s->opt->timeout_s * 1000;
 }
 
+/* A request begins: its clock and its byte counts, for its log line. */
+static inline void
+session_request_begins(struct session *s)
+{
+	s->started_ms = io_now_ms();
+	s->sent = 0;
+	s->promised = 0;
+}
+
 /* protocol1.c and httpserve.c: each serves requests of its dialect until the connection ends. */
 void protocol1_serve(struct session *s);
 void httpserve_serve(struct session *s);
@@ -136,6 +145,9 @@ struct dirlist_entry {
  * either.
  */
 int dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d);
+
+/* Grow the array *p of *cap elements of elem bytes to hold need: 0, or -ENOMEM. */
+int dirlist_grow(void **p, size_t *cap, size_t need, size_t elem);
 void dirlist_free(struct dirlist *d);
 
 /* listbody.c: a listing's body, counted, then formatted and sent in chunks. */

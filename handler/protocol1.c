@@ -86,9 +86,7 @@ protocol1_serve(struct session *s)
 				log_msg(LOG_WARNING, errno, "%s: cannot read request", s->peer);
 			return;
 		}
-		s->started_ms = io_now_ms();
-		s->sent = 0;
-		s->promised = 0;
+		session_request_begins(s);
 		if (ls != LINE_OK)
 			more = refuse(s, ls, FS_OK, NULL, 0);
 		else if ((st = request_parse(line, len, &req)) != FS_OK)

@@ -100,9 +100,7 @@ session_refuse(struct session *s, int code, const char *reason)
 
 	if (d == DIALECT_AUTO)
 		d = first_line_dialect(s);
-	s->started_ms = io_now_ms();
-	s->sent = 0;
-	s->promised = 0;
+	session_request_begins(s);
 	if (d == DIALECT_HTTP) {
 		httpreply_refuse(s, code, reason);
 	} else {
