@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -22,10 +23,20 @@ static bool prefix = true;
 static int logfd = STDERR_FILENO;	/* -1: lines go nowhere */
 static long syslog_pid;			/* > 0: logfd is syslog's socket */
 
+/*
+ * The "<N>" prefix is for readers of a stream: journald, s6-log, svlogd,
+ * a log pipe.  A terminal or a plain file (start-stop-daemon --output) is
+ * read by a person, who gets the bare line.  fstat(), not isatty(): a
+ * handler started under --handler-seccomp may not call ioctl(), and a
+ * character device is a terminal or /dev/null, where it makes no odds.
+ */
 void
 log_init(const char *name)
 {
+	struct stat st;
+
 	prog = name;
+	prefix = !(fstat(STDERR_FILENO, &st) == 0 && (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)));
 }
 
 void

@@ -11,13 +11,16 @@
 #include <stddef.h>
 #include <syslog.h>
 
-/* Set the program name that starts every line; call once, first thing. */
+/*
+ * Set the program name that starts every line; call once, first thing.
+ * Lines carry the "<prio>" prefix unless stderr is a terminal or a
+ * regular file.
+ */
 void log_init(const char *prog);
 
 /*
- * Whether lines carry the "<prio>" prefix journald and s6-log read: on by
- * default for servers, whose stderr is a journal or a log pipe; a client
- * talking to a person turns it off.
+ * Whether lines carry the "<prio>" prefix journald reads, whatever
+ * log_init() chose: a client talking to a person turns it off.
  */
 void log_set_prefix(bool on);
 
