@@ -44,6 +44,7 @@ struct options {
 	bool		 proxy;			/* --proxy-protocol */
 	bool		 allow_root;		/* --allow-root */
 	bool		 handler_seccomp;	/* --handler-seccomp */
+	bool		 syslog;		/* --syslog */
 	const char	*user;			/* -u USER[:GROUP], or NULL */
 	int		 log_level;		/* -q, -v */
 	char *const	*argv;			/* PROGRAM ARG... */

@@ -595,10 +595,31 @@ serve_signals(struct supervisor *sv)
 		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
 }
 
+/*
+ * PROGRAM as found in PATH, and its arguments, escaped, for the start-up
+ * line: it says what is served (--root ...), not only which program.
+ */
+static void
+command_line(const struct supervisor *sv, char *dst, size_t size)
+{
+	char word[FS_LOG_LINE_MAX / 2];
+	const char *arg;
+	size_t n = 0;
+	int i;
+
+	dst[0] = '\0';
+	for (i = 0; sv->opt->argv[i] != NULL && n + 1 < size; i++) {
+		arg = i == 0 ? sv->sp.path : sv->opt->argv[i];
+		log_escape(arg, strlen(arg), word, sizeof(word));
+		/* A cut line is acceptable: the log line has a bound anyway. */
+		n += (size_t)snprintf(dst + n, size - n, "%s%s", i > 0 ? " " : "", word);
+	}
+}
+
 void
 serve_setup(struct supervisor *sv)
 {
-	char text[256];
+	char text[256], cmd[FS_LOG_LINE_MAX / 2];
 
 	if ((sv->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		die(FS_EXIT_FAIL, errno, "cannot create an epoll set");
@@ -614,8 +635,9 @@ serve_setup(struct supervisor *sv)
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->proxyfd, TAG_PROXY);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->pool.donefd, TAG_SPAWNED);
 	serve_listeners_poll(sv);
+	command_line(sv, cmd, sizeof(cmd));
 	log_msg(LOG_NOTICE, 0, "running %s for at most %u connections (%u per source)",
-	    sv->sp.path, sv->opt->max_conn, sv->opt->max_per_source);
+	    cmd, sv->opt->max_conn, sv->opt->max_per_source);
 	status_text(sv, text, sizeof(text));
 	notify_ready(&sv->nt, text);
 }
