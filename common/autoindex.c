@@ -55,6 +55,8 @@ autoindex_utf8_len(const unsigned char *s, size_t len)
 	uint32_t cp;
 	size_t n, i;
 
+	if (len == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
@@ -194,8 +196,10 @@ autoindex_html_entry(char type, uint64_t size, int64_t mtime, const char *name, 
 	if (type == 'd')
 		puts_(&o, "/");
 	puts_(&o, "</a>");
-	for (; chars < NAME_COLUMN + 1; chars++)
+	/* At least one space: a name of 51 characters or more must not run into its date. */
+	do
 		puts_(&o, " ");
+	while (++chars < NAME_COLUMN + 1);
 	put_list_date(&o, mtime);
 	if (type == 'd')
 		n = snprintf(num, sizeof(num), " %19s\n", "-");

@@ -298,22 +298,27 @@ enum fs_status
 http_parse_head(const char *head, size_t len, struct http_request *req)
 {
 	struct http_slice line;
-	size_t pos = 0, fields = 0, field_bytes = 0;
+	size_t pos = 0, start, fields = 0, field_bytes = 0;
 	enum fs_status st;
 
 	request_reset(req);
 	if (!head_bytes_clean(head, len))
 		return FS_E400;
 	line = next_line(head, len, &pos);
-	if (line.len + 1 > FS_HTTP_LINE_MAX)
+	/* The limits count bytes as read, CR and LF included, as line_peek()'s do. */
+	if (pos > FS_HTTP_LINE_MAX)
 		return FS_E414;
 	if ((st = parse_request_line(line.s, line.len, req)) != FS_OK)
 		return st;
-	while (pos < len) {
+	for (;;) {
+		/* A head cut short is not a head: its last field may be cut too. */
+		if (pos == len)
+			return FS_E400;
+		start = pos;
 		line = next_line(head, len, &pos);
 		if (line.len == 0)
 			break;
-		field_bytes += line.len + 2;
+		field_bytes += pos - start;
 		if (++fields > FS_HTTP_FIELDS_MAX || field_bytes > FS_HTTP_FIELDS_BYTES)
 			return FS_E431;
 		if ((st = parse_field(line.s, line.len, req)) != FS_OK)

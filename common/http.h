@@ -58,9 +58,11 @@ bool http_is_request_line(const char *line, size_t len);
  * *req, whose slices point into head.  Returns FS_OK, or the status to
  * answer before closing: FS_E400 (malformed; a bare CR, NUL, obs-fold,
  * a space before a colon, two different Content-Lengths, HTTP/1.1
- * without exactly one Host), FS_E414 (the decoded path does not fit),
- * FS_E431 (more than FS_HTTP_FIELDS_MAX fields, or more than
- * FS_HTTP_FIELDS_BYTES bytes of them).  A method we do not serve is not
+ * without exactly one Host, no empty line at the end), FS_E414 (a
+ * request line over FS_HTTP_LINE_MAX bytes with its CR and LF, or a
+ * decoded path that does not fit), FS_E431 (more than
+ * FS_HTTP_FIELDS_MAX fields, or more than FS_HTTP_FIELDS_BYTES bytes of
+ * them, line ends included).  A method we do not serve is not
  * an error here: req->method says which it was.
  */
 enum fs_status http_parse_head(const char *head, size_t len, struct http_request *req);

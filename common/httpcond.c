@@ -4,6 +4,7 @@
  * dates), never guessed at, and nothing here can be made to read past a
  * slice's end.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +17,10 @@
 size_t
 httpcond_etag(const struct http_version *v, char *dst)
 {
+	/* Unsigned, so a nanosecond count out of range cannot grow a sign and overflow dst. */
+	unsigned long ns = (unsigned long)v->mtime_ns % 1000000000UL;
 	int n = snprintf(dst, HTTPCOND_ETAG_MAX, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "-%" PRIx64
-	    ".%09ld\"", v->dev, v->ino, v->size, (uint64_t)v->mtime, v->mtime_ns % 1000000000L);
+	    ".%09lu\"", v->dev, v->ino, v->size, (uint64_t)v->mtime, ns);
 
 	return n < 0 ? 0 : (size_t)n;
 }
@@ -111,15 +114,29 @@ httpcond_if_range(const struct http_request *req, const char *etag, int64_t mtim
 
 	if (v.s == NULL)
 		return true;
-	if (v.len > 0 && (v.s[0] == '"' || v.s[0] == 'W'))
+	/* "W/" and not 'W' alone: "Wed, 09 Nov 1994 ..." is a date. */
+	if ((v.len > 0 && v.s[0] == '"') || (v.len >= 2 && memcmp(v.s, "W/", 2) == 0))
 		return v.len == strlen(etag) && memcmp(v.s, etag, v.len) == 0;
 	return httpdate_parse(v.s, v.len, &date) == 0 && date == mtime;
 }
 
+/*
+ * A byte position: digits only.  One past UINT64_MAX is past the end of
+ * any file, which is what UINT64_MAX says too, so it saturates rather
+ * than making a valid range invalid (RFC 9110 14.1.1).
+ */
 static bool
 number(const char *s, size_t len, uint64_t *ret)
 {
-	return parse_u64(s, len, ret) == 0;
+	size_t i;
+	int r;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	if ((r = parse_u64(s, len, ret)) == -ERANGE)
+		*ret = UINT64_MAX;
+	return r == 0 || r == -ERANGE;
 }
 
 enum httpcond_range

@@ -3,7 +3,7 @@
  * pointer.  A request flows through the files in this order (design.md
  * has the map): session.c chooses the dialect; protocol1.c or
  * httpserve.c parses requests; target.c opens what a path names;
- * dirlist.c reads a directory; listbody.c formats it; reply.c sends
+ * dirlist.c reads a directory; listbody.c formats and sends it; reply.c sends
  * headers, bodies and the log line.
  */
 #ifndef FS_HANDLER_H
@@ -55,6 +55,14 @@ struct session {
 int session_open(struct session *s, const struct options *opt);
 void session_serve(struct session *s);
 void session_close(struct session *s);
+
+/*
+ * Answer a connection the handler cannot serve (its root cannot be
+ * opened, its sandbox cannot be entered) with code and reason, in the
+ * dialect of its first line, read only for that: a server-side fault must
+ * not look like a network fault (a reset) to the client.
+ */
+void session_refuse(struct session *s, int code, const char *reason);
 
 /*
  * When the next request must have arrived: the first request's deadline
@@ -119,23 +127,23 @@ struct dirlist_entry {
 int dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d);
 void dirlist_free(struct dirlist *d);
 
-/* listbody.c: a listing's body, in memory, for its length goes first. */
+/* listbody.c: a listing's body, counted, then formatted and sent in chunks. */
 enum listbody_format {
 	LISTBODY_TEXT,		/* protocol 1's LIST body */
 	LISTBODY_HTML,
 	LISTBODY_JSON,
 };
-struct listbody {
-	char	*p;
-	size_t	 len, cap;
-};
 
 /*
- * Format d into *b (malloc'd; free(b->p) after) in format; path[0..len)
- * (decoded, ending in '/') titles an HTML page.  Returns 0 or -ENOMEM.
+ * The exact length of d's body in format; path[0..len) (decoded, ending
+ * in '/') titles an HTML page.
  */
-int listbody_build(const struct dirlist *d, enum listbody_format format, const char *path,
-    size_t len, struct listbody *b);
+uint64_t listbody_length(const struct dirlist *d, enum listbody_format format,
+    const char *path, size_t len);
+
+/* Send that body, exactly those bytes, after its header; 0 or -errno. */
+int listbody_send(struct session *s, const struct dirlist *d, enum listbody_format format,
+    const char *path, size_t len);
 
 /*
  * reply.c: what goes back.  A header whose body (body bytes) follows at

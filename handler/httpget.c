@@ -6,14 +6,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "httpcond.h"
-#include "httpdate.h"
 #include "httpreply.h"
 #include "mime.h"
 #include "pct.h"
@@ -22,76 +19,22 @@
 #define REDIRECT_QUERY_MAX	1024
 
 static void
-not_modified(struct session *s, struct exchange *x, const char *etag, const char *date)
-{
-	struct httpreply r;
-
-	x->code = 304;
-	httpreply_start(&r, 304, x->keep, x->http10);
-	httpreply_add(&r, "ETag: %s", etag);
-	httpreply_add(&r, "Last-Modified: %s", date);
-	(void)httpreply_send(s, &r, 0, 0);
-}
-
-/* The status of a file's answer and the bytes it carries; 0 when it was answered already. */
-static int
-file_range(struct session *s, struct exchange *x, uint64_t size, const char *etag,
-    int64_t mtime, uint64_t *ret_first, uint64_t *ret_count)
-{
-	uint64_t first = 0, last = 0;
-	char extra[64];
-
-	*ret_first = 0;
-	*ret_count = size;
-	if (x->req->range.s == NULL || !httpcond_if_range(x->req, etag, mtime))
-		return 200;
-	switch (httpcond_range(x->req->range, size, &first, &last)) {
-	case HTTPCOND_RANGE_OK:
-		*ret_first = first;
-		*ret_count = last - first + 1;
-		return 206;
-	case HTTPCOND_RANGE_UNSATISFIABLE:
-		(void)snprintf(extra, sizeof(extra), "Content-Range: bytes */%" PRIu64, size);
-		httpreply_error(s, x, 416, extra);
-		return 0;
-	case HTTPCOND_RANGE_NONE:
-		break;
-	}
-	return 200;
-}
-
-static void
 answer_file(struct session *s, struct exchange *x, int fd, const struct stat *st,
     const char *name)
 {
 	struct http_version v = { .dev = st->st_dev, .ino = st->st_ino, .size = target_size(st),
 	    .mtime = st->st_mtim.tv_sec, .mtime_ns = st->st_mtim.tv_nsec };
-	char etag[HTTPCOND_ETAG_MAX], date[HTTPDATE_LEN + 1];
-	uint64_t first, count;
 	struct httpreply r;
+	uint64_t first, count;
+	char etag[HTTPCOND_ETAG_MAX];
 	int code;
 
 	(void)httpcond_etag(&v, etag);
-	httpdate_format(v.mtime, date);
-	if ((code = httpcond_check(x->req, etag, v.mtime)) == 412) {
-		httpreply_error(s, x, 412, NULL);
+	if ((code = httpreply_select(s, x, v.size, etag, v.mtime, &first, &count)) == 0)
 		return;
-	}
-	if (code == 304) {
-		not_modified(s, x, etag, date);
-		return;
-	}
-	if ((code = file_range(s, x, v.size, etag, v.mtime, &first, &count)) == 0)
-		return;
-	x->code = code;
 	httpreply_start(&r, code, x->keep, x->http10);
 	httpreply_add(&r, "Content-Type: %s", mime_type(name, strlen(name)));
-	httpreply_add(&r, "Last-Modified: %s", date);
-	httpreply_add(&r, "ETag: %s", etag);
-	httpreply_add(&r, "Accept-Ranges: bytes");
-	if (code == 206)
-		httpreply_add(&r, "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first,
-		    first + count - 1, v.size);
+	httpreply_validators(&r, etag, v.mtime, code, first, count, v.size);
 	if (httpreply_send(s, &r, count, x->head ? 0 : count) == 0 && !x->head && count > 0)
 		(void)reply_file(s, fd, first, count);	/* a failure sets s->gone */
 }
@@ -175,11 +118,13 @@ listing_format_of(const struct http_request *req)
 }
 
 static void
-send_listing(struct session *s, struct exchange *x, const struct listbody *b,
+send_listing(struct session *s, struct exchange *x, const struct dirlist *d,
     enum listbody_format format)
 {
+	const char *path = x->req->path;
+	size_t plen = x->req->path_len, i;
+	uint64_t len = listbody_length(d, format, path, plen);
 	struct httpreply r;
-	size_t i;
 
 	for (i = 0; formats[i].format != format; i++)
 		;
@@ -191,15 +136,14 @@ send_listing(struct session *s, struct exchange *x, const struct listbody *b,
 	if (format == LISTBODY_HTML)
 		httpreply_add(&r, "Content-Security-Policy: default-src 'none'; "
 		    "style-src 'unsafe-inline'");
-	if (httpreply_send(s, &r, b->len, x->head ? 0 : b->len) == 0 && !x->head && b->len > 0)
-		(void)reply_buffer(s, b->p, b->len);	/* a failure sets s->gone */
+	if (httpreply_send(s, &r, len, x->head ? 0 : len) == 0 && !x->head && len > 0)
+		(void)listbody_send(s, d, format, path, plen);	/* a failure sets s->gone */
 }
 
 static void
 answer_listing(struct session *s, struct exchange *x, int fd, struct target *t)
 {
 	int format = listing_format_of(x->req), r;
-	struct listbody b;
 	struct dirlist d;
 
 	if (format < 0) {
@@ -207,15 +151,10 @@ answer_listing(struct session *s, struct exchange *x, int fd, struct target *t)
 		return;
 	}
 	if ((r = dirlist_load(s, fd, t, &d)) == 0)
-		r = listbody_build(&d, (enum listbody_format)format, x->req->path, x->req->path_len,
-		    &b);
-	dirlist_free(&d);
-	if (r < 0) {
+		send_listing(s, x, &d, (enum listbody_format)format);
+	else
 		httpreply_error(s, x, r == -EFBIG ? 500 : (int)status_from_errno(-r), NULL);
-		return;
-	}
-	send_listing(s, x, &b, (enum listbody_format)format);
-	free(b.p);
+	dirlist_free(&d);
 }
 
 /* --index NAME: the directory's NAME instead of its listing, when it is a regular file. */

@@ -4,11 +4,13 @@
  * reaches a header unescaped, so no answer can be split.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
+#include "httpcond.h"
 #include "httpdate.h"
 #include "httpreply.h"
 #include "io.h"
@@ -94,12 +96,15 @@ httpreply_send(struct session *s, struct httpreply *r, uint64_t length, uint64_t
 	return reply_header(s, r->buf, r->len + 2, body);
 }
 
-void
-httpreply_error(struct session *s, struct exchange *x, int code, const char *extra)
+/* An error answer whose body may say more than the reason phrase. */
+static void
+error_answer(struct session *s, struct exchange *x, int code, const char *extra,
+    const char *detail)
 {
 	struct httpreply r;
-	char text[64];
-	int n = snprintf(text, sizeof(text), "%d %s\n", code, reason(code));
+	char text[160];
+	int n = snprintf(text, sizeof(text), "%d %s%s%s\n", code, reason(code),
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
 
 	x->code = code;
 	httpreply_start(&r, code, x->keep, x->http10);
@@ -108,4 +113,93 @@ httpreply_error(struct session *s, struct exchange *x, int code, const char *ext
 		httpreply_add(&r, "%s", extra);
 	if (httpreply_send(s, &r, (uint64_t)n, x->head ? 0 : (uint64_t)n) == 0 && !x->head)
 		(void)reply_buffer(s, text, (size_t)n);	/* a failure sets s->gone */
+}
+
+void
+httpreply_error(struct session *s, struct exchange *x, int code, const char *extra)
+{
+	error_answer(s, x, code, extra, NULL);
+}
+
+void
+httpreply_refuse(struct session *s, int code, const char *detail)
+{
+	struct exchange x = { .keep = false };
+
+	error_answer(s, &x, code, NULL, detail);
+}
+
+static void
+not_modified(struct session *s, struct exchange *x, const char *etag, int64_t mtime)
+{
+	char date[HTTPDATE_LEN + 1];
+	struct httpreply r;
+
+	httpdate_format(mtime, date);
+	x->code = 304;
+	httpreply_start(&r, 304, x->keep, x->http10);
+	httpreply_add(&r, "ETag: %s", etag);
+	httpreply_add(&r, "Last-Modified: %s", date);
+	(void)httpreply_send(s, &r, 0, 0);
+}
+
+/* The range to send, after If-Range: 200 or 206, or 0 when 416 was answered. */
+static int
+select_range(struct session *s, struct exchange *x, uint64_t size, const char *etag,
+    int64_t mtime, uint64_t *ret_first, uint64_t *ret_count)
+{
+	uint64_t first = 0, last = 0;
+	char extra[64];
+
+	*ret_first = 0;
+	*ret_count = size;
+	if (x->req->range.s == NULL || !httpcond_if_range(x->req, etag, mtime))
+		return 200;
+	switch (httpcond_range(x->req->range, size, &first, &last)) {
+	case HTTPCOND_RANGE_OK:
+		*ret_first = first;
+		*ret_count = last - first + 1;
+		return 206;
+	case HTTPCOND_RANGE_UNSATISFIABLE:
+		(void)snprintf(extra, sizeof(extra), "Content-Range: bytes */%" PRIu64, size);
+		httpreply_error(s, x, 416, extra);
+		return 0;
+	case HTTPCOND_RANGE_NONE:
+		break;
+	}
+	return 200;
+}
+
+int
+httpreply_select(struct session *s, struct exchange *x, uint64_t size, const char *etag,
+    int64_t mtime, uint64_t *ret_first, uint64_t *ret_count)
+{
+	int code = httpcond_check(x->req, etag, mtime);
+
+	if (code == 412) {
+		httpreply_error(s, x, 412, NULL);
+		return 0;
+	}
+	if (code == 304) {
+		not_modified(s, x, etag, mtime);
+		return 0;
+	}
+	code = select_range(s, x, size, etag, mtime, ret_first, ret_count);
+	x->code = code;
+	return code;
+}
+
+void
+httpreply_validators(struct httpreply *r, const char *etag, int64_t mtime, int code,
+    uint64_t first, uint64_t count, uint64_t size)
+{
+	char date[HTTPDATE_LEN + 1];
+
+	httpdate_format(mtime, date);
+	httpreply_add(r, "Last-Modified: %s", date);
+	httpreply_add(r, "ETag: %s", etag);
+	httpreply_add(r, "Accept-Ranges: bytes");
+	if (code == 206)
+		httpreply_add(r, "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first,
+		    first + count - 1, size);
 }

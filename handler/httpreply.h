@@ -54,4 +54,23 @@ int httpreply_send(struct session *s, struct httpreply *r, uint64_t length, uint
  */
 void httpreply_error(struct session *s, struct exchange *x, int code, const char *extra);
 
+/*
+ * The one answer of a connection the handler cannot serve (its root, its
+ * sandbox): code, with detail in the body, and Connection: close.
+ */
+void httpreply_refuse(struct session *s, int code, const char *detail);
+
+/*
+ * For a representation of size bytes with etag and mtime: preconditions
+ * (answering 304 or 412), then Range and If-Range (answering 416).
+ * Returns 0 when the answer was sent, else 200 or 206 (also in x->code)
+ * with the bytes to send in *ret_first and *ret_count.
+ */
+int httpreply_select(struct session *s, struct exchange *x, uint64_t size, const char *etag,
+    int64_t mtime, uint64_t *ret_first, uint64_t *ret_count);
+
+/* Last-Modified, ETag, Accept-Ranges and, for a 206, Content-Range. */
+void httpreply_validators(struct httpreply *r, const char *etag, int64_t mtime, int code,
+    uint64_t first, uint64_t count, uint64_t size);
+
 #endif

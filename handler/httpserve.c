@@ -23,6 +23,13 @@ log_refusal(struct session *s, int code, const char *head, size_t len)
 	log_msg(LOG_WARNING, 0, "%s %d, closing: %s", s->peer, code, shown);
 }
 
+/* Whether the bytes held start with more than a request line may have: 414 at once. */
+static bool
+line_too_long(const char *buf, size_t len)
+{
+	return len >= FS_HTTP_LINE_MAX && memchr(buf, '\n', FS_HTTP_LINE_MAX) == NULL;
+}
+
 /* A head that could not be read whole: answer what can be answered, then close. */
 static void
 head_failed(struct session *s, enum line_status ls)
@@ -33,9 +40,7 @@ head_failed(struct session *s, enum line_status ls)
 	int code;
 
 	if (ls == LINE_TOOLONG) {
-		/* No LF in the first 8 KiB: the request line is too long; else its fields are. */
-		code = memchr(buf, '\n', len < FS_HTTP_LINE_MAX ? len : FS_HTTP_LINE_MAX) == NULL ?
-		    414 : 431;
+		code = line_too_long(buf, len) ? 414 : 431;
 	} else if (ls == LINE_TIMEOUT && len > 0) {
 		code = 408;	/* a slow head; an idle connection just closes, as nginx's does */
 	} else {
@@ -138,6 +143,34 @@ answer(struct session *s, const struct http_request *req, int64_t deadline)
 	return x.keep && !s->gone;
 }
 
+/*
+ * Wait for the next request line, skipping a few empty lines before it
+ * (RFC 9112 2.2); *ret_ok says whether it has a request line's shape.
+ * Checked before the head is read whole, so a line of another protocol
+ * is refused at once instead of waiting for an empty line it never sends.
+ */
+static enum line_status
+next_request_line(struct session *s, int64_t deadline, bool *ret_ok)
+{
+	enum line_status ls;
+	const char *line;
+	char *skipped;
+	size_t len;
+	int empty;
+
+	for (empty = 0; empty <= 4; empty++) {
+		if ((ls = line_peek(&s->in, STDIN_FILENO, deadline, &line, &len)) != LINE_OK)
+			return ls;
+		if (len > 0) {
+			*ret_ok = http_is_request_line(line, len);
+			return LINE_OK;
+		}
+		(void)line_next(&s->in, STDIN_FILENO, deadline, &skipped, &len);
+	}
+	*ret_ok = false;
+	return LINE_OK;
+}
+
 /* One head read and answered; false when the connection ends. */
 static bool
 serve_one(struct session *s, struct http_request *req)
@@ -147,16 +180,24 @@ serve_one(struct session *s, struct http_request *req)
 	enum line_status ls;
 	enum fs_status st;
 	const char *head;
+	bool shaped = true;
 	size_t len;
 
-	ls = line_block(&s->in, STDIN_FILENO, deadline, &head, &len);
+	/* The dialect was chosen on a first line that never ended: no use waiting for the rest. */
+	len = line_pending(&s->in, &head);
+	ls = line_too_long(head, len) ? LINE_TOOLONG : next_request_line(s, deadline, &shaped);
+	if (ls == LINE_OK && shaped)
+		ls = line_block(&s->in, STDIN_FILENO, deadline, &head, &len);
+	else if (ls == LINE_OK)
+		len = line_pending(&s->in, &head);
 	if (ls != LINE_OK) {
 		head_failed(s, ls);
 		return false;
 	}
 	s->started_ms = io_now_ms();
 	s->sent = 0;
-	if ((st = http_parse_head(head, len, req)) != FS_OK) {
+	st = shaped ? http_parse_head(head, len, req) : FS_E400;
+	if (st != FS_OK) {
 		httpreply_error(s, &x, (int)st, NULL);
 		log_refusal(s, (int)st, head, len);
 		return false;

@@ -1,35 +1,58 @@
 /*
- * A listing's body in one of three formats, built whole in memory: its
- * length goes in the header before the first byte of it.
+ * A listing's body in one of three formats, never held whole: its length
+ * is counted first, by formatting every line once without keeping it,
+ * because the header states it before the first byte; then the lines are
+ * formatted again into a fixed buffer and sent as it fills.  Memory is
+ * the directory's entries and names, not its formatted text.
  */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "autoindex.h"
 #include "handler.h"
 #include "listing.h"
 
-/* Room for one more entry line of any format. */
-#define LINE_ROOM	(AUTOINDEX_HTML_LINE_MAX > LISTING_LINE_MAX ? AUTOINDEX_HTML_LINE_MAX : \
-	LISTING_LINE_MAX)
+/* What one write carries: large enough to amortise the call. */
+#define CHUNK		(64 * 1024)
+/* Room for one entry line of any format, or the HTML page's head. */
+#define LINE_ROOM	(AUTOINDEX_HTML_HEAD_MAX > AUTOINDEX_HTML_LINE_MAX ? \
+	AUTOINDEX_HTML_HEAD_MAX : AUTOINDEX_HTML_LINE_MAX)
 
-static int
-reserve(struct listbody *b, size_t room)
+_Static_assert(LISTING_LINE_MAX <= LINE_ROOM && AUTOINDEX_JSON_LINE_MAX <= LINE_ROOM,
+    "every format's line fits the line buffer");
+
+/* Where the lines go: counted only, or buffered and sent. */
+struct sink {
+	struct session	*s;		/* NULL: count only */
+	char		*buf;		/* CHUNK bytes when sending */
+	uint64_t	 total;
+	size_t		 len;
+	int		 err;
+};
+
+static void
+flush(struct sink *k)
 {
-	size_t cap = b->cap;
-	char *p;
+	int r;
 
-	if (b->cap - b->len >= room)
-		return 0;
-	while (cap - b->len < room)
-		cap = cap < 4096 ? 4096 : cap * 2;
-	if ((p = realloc(b->p, cap)) == NULL)
-		return -ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return 0;
+	if (k->s != NULL && k->len > 0 && k->err == 0 && (r = reply_buffer(k->s, k->buf, k->len)) < 0)
+		k->err = r;
+	k->len = 0;
+}
+
+static void
+put(struct sink *k, const char *p, int n)
+{
+	if (n <= 0)
+		return;		/* names come from getdents: every line fits */
+	k->total += (uint64_t)n;
+	if (k->s == NULL)
+		return;
+	if (k->len + (size_t)n > CHUNK)
+		flush(k);
+	memcpy(k->buf + k->len, p, (size_t)n);	/* n <= LINE_ROOM < CHUNK */
+	k->len += (size_t)n;
 }
 
 static int
@@ -51,55 +74,44 @@ entry_line(const struct dirlist *d, size_t i, enum listbody_format format, char 
 	return listing_format(e->type, e->size, e->mtime, name, e->len, dst, size);
 }
 
-/* The text before the first entry and after the last, for each format. */
-static int
-frame(enum listbody_format format, bool head, const char *path, size_t len, struct listbody *b)
+/* Every byte of the body, in order, into k. */
+static void
+emit(struct sink *k, const struct dirlist *d, enum listbody_format format, const char *path,
+    size_t len)
 {
-	const char *text = head ? "[\n" : "\n]\n";
-	int n;
+	char line[LINE_ROOM];
+	size_t i;
 
-	if (format == LISTBODY_TEXT)
-		return 0;
-	if (reserve(b, format == LISTBODY_HTML ? AUTOINDEX_HTML_HEAD_MAX : 4) < 0)
-		return -ENOMEM;
-	if (format == LISTBODY_HTML) {
-		n = head ? autoindex_html_head(path, len, b->p + b->len, b->cap - b->len) :
-		    autoindex_html_tail(b->p + b->len, b->cap - b->len);
-		if (n < 0)
-			return n;
-	} else {
-		n = (int)strlen(text);
-		memcpy(b->p + b->len, text, (size_t)n);
-	}
-	b->len += (size_t)n;
-	return 0;
+	if (format == LISTBODY_HTML)
+		put(k, line, autoindex_html_head(path, len, line, sizeof(line)));
+	else if (format == LISTBODY_JSON)
+		put(k, "[\n", 2);
+	for (i = 0; i < d->n && k->err == 0; i++)
+		put(k, line, entry_line(d, i, format, line, sizeof(line)));
+	if (format == LISTBODY_HTML)
+		put(k, line, autoindex_html_tail(line, sizeof(line)));
+	else if (format == LISTBODY_JSON)
+		put(k, "\n]\n", 3);
+}
+
+uint64_t
+listbody_length(const struct dirlist *d, enum listbody_format format, const char *path,
+    size_t len)
+{
+	struct sink k = { .s = NULL };
+
+	emit(&k, d, format, path, len);
+	return k.total;
 }
 
 int
-listbody_build(const struct dirlist *d, enum listbody_format format, const char *path,
-    size_t len, struct listbody *b)
+listbody_send(struct session *s, const struct dirlist *d, enum listbody_format format,
+    const char *path, size_t len)
 {
-	size_t i;
-	int n;
+	char buf[CHUNK];
+	struct sink k = { .s = s, .buf = buf };
 
-	*b = (struct listbody){ 0 };
-	/*
-	 * Sized for names that need no escaping, so a large plain listing is
-	 * allocated once; reserve() doubles it for the rest.
-	 */
-	if (reserve(b, d->names_len + d->n * (format == LISTBODY_HTML ? 128 : 64) + 64) < 0 ||
-	    frame(format, true, path, len, b) < 0)
-		goto fail;
-	for (i = 0; i < d->n; i++) {
-		if (reserve(b, LINE_ROOM) < 0)
-			goto fail;
-		n = entry_line(d, i, format, b->p + b->len, b->cap - b->len);
-		b->len += n < 0 ? 0 : (size_t)n;	/* names come from getdents: <= NAME_MAX */
-	}
-	if (frame(format, false, path, len, b) == 0)
-		return 0;
-fail:
-	free(b->p);
-	*b = (struct listbody){ 0 };
-	return -ENOMEM;
+	emit(&k, d, format, path, len);
+	flush(&k);
+	return k.err;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,9 +178,30 @@ stderr_is_the_connection(void)
 	    out.st_ino == err.st_ino;
 }
 
+/*
+ * The handler cannot serve this connection: log why (fmt, err), answer
+ * code and reason in the client's dialect, close, and exit 1, so the
+ * failure shows in the service manager and to the client alike.
+ */
+static int __attribute__((format(printf, 5, 6)))
+refuse(struct session *s, int code, const char *reason, int err, const char *fmt, ...)
+{
+	char msg[FS_LOG_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);	/* a log line may be cut */
+	va_end(ap);
+	log_msg(LOG_ERR, -err, "%s", msg);
+	session_refuse(s, code, reason);
+	session_close(s);
+	return FS_EXIT_FAIL;
+}
+
 int
 main(int argc, char *argv[])
 {
+	const char *layer;
 	struct options opt;
 	struct session s;
 	int r;
@@ -195,10 +217,13 @@ main(int argc, char *argv[])
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)	/* a vanished client is EPIPE, not death */
 		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
 	if ((r = session_open(&s, &opt)) < 0)
-		die(FS_EXIT_FAIL, -r, "cannot open root %s", opt.root);
+		return refuse(&s, 500, "cannot open the served root", r, "cannot open root %s", opt.root);
 	/* Before the first byte from the client: nothing it sends runs unconfined. */
-	if (!opt.no_sandbox && (r = sandbox_enter(s.root.rootfd)) < 0)
-		die(FS_EXIT_FAIL, -r, "cannot enter the sandbox");
+	if (!opt.no_sandbox && (r = sandbox_enter(s.root.rootfd, &layer)) < 0)
+		return refuse(&s, 503, "the server cannot confine itself", r, "cannot enter the "
+		    "sandbox: the kernel refused %s (a container manager's system-call filter, as "
+		    "systemd-nspawn 252's, may deny landlock_* or seccomp: allow those calls, or run "
+		    "with --no-sandbox)", layer);
 
 	if (!opt.proxy_protocol || proxyhdr_read(&s) == 0)
 		session_serve(&s);	/* until the client ends it, an answer closes, or it is gone */

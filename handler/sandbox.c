@@ -90,15 +90,18 @@ seccomp_enter(void)
 }
 
 int
-sandbox_enter(int rootfd)
+sandbox_enter(int rootfd, const char **ret_layer)
 {
 	int r;
 
 	/* Both layers require it, and it forbids gaining privileges through exec. */
+	*ret_layer = "no_new_privs";
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -errno;
+	*ret_layer = "Landlock";
 	if ((r = landlock_enter(rootfd)) < 0)
 		return r;
+	*ret_layer = "seccomp";
 	/*
 	 * Started by filesvc-inetd --handler-seccomp, we already run under
 	 * our filter, widened by what starting us took (exec among it): with

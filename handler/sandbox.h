@@ -11,8 +11,8 @@
  * system calls; any other system call kills it (SIGSYS).  Each layer
  * the kernel lacks is skipped with one warning on stderr, never a
  * failure.  Returns 0, or -errno when a layer the kernel has could not
- * be applied (the caller must not serve then).
+ * be applied (the caller must not serve then), with *ret_layer naming it.
  */
-int sandbox_enter(int rootfd);
+int sandbox_enter(int rootfd, const char **ret_layer);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 
 #include "handler.h"
 #include "http.h"
+#include "httpreply.h"
 #include "io.h"
 #include "log.h"
 
@@ -32,9 +34,8 @@ session_open(struct session *s, const struct options *opt)
 	s->sent = 0;
 	s->started_ms = 0;
 	s->first_deadline = 0;
+	s->root.rootfd = -1;
 	line_init(&s->in, opt->dialect == DIALECT_FILESVC ? FS_LINE_MAX : FS_HTTP_LINE_MAX);
-	if ((r = confine_init(&s->root, opt->root, opt->show_hidden)) < 0)
-		return r;
 	if (fstat(s->out, &st) == -1)
 		return -errno;
 	s->out_is_socket = S_ISSOCK(st.st_mode);
@@ -46,7 +47,8 @@ session_open(struct session *s, const struct options *opt)
 	if ((S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)) && (r = io_set_nonblock(s->out, 1)) < 0)
 		return r;
 	peer_describe(s->peer, sizeof(s->peer));
-	return 0;
+	/* Last: a root that cannot be opened is answered, so the rest must be ready. */
+	return confine_init(&s->root, opt->root, opt->show_hidden);
 }
 
 /*
@@ -81,6 +83,25 @@ first_line_dialect(struct session *s)
 	default:
 		/* EOF, a timeout, an error: protocol 1 says what it always said. */
 		return DIALECT_FILESVC;
+	}
+}
+
+void
+session_refuse(struct session *s, int code, const char *reason)
+{
+	enum dialect d = s->opt->dialect;
+	char line[128];
+	int n;
+
+	if (d == DIALECT_AUTO)
+		d = first_line_dialect(s);
+	s->started_ms = io_now_ms();
+	s->sent = 0;
+	if (d == DIALECT_HTTP) {
+		httpreply_refuse(s, code, reason);
+	} else {
+		n = snprintf(line, sizeof(line), "ERR %d %s\n", code, reason);
+		(void)reply_header(s, line, (size_t)n, 0);	/* a failure sets s->gone */
 	}
 }
 

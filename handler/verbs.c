@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "handler.h"
@@ -62,22 +61,17 @@ verb_get(struct session *s, const struct request *req)
 	return FS_OK;
 }
 
-/* Header then body, the body formatted into one buffer and written at once. */
-static int
+/* Header, then the body formatted as it is sent. */
+static void
 list_send(struct session *s, const struct dirlist *d)
 {
-	struct listbody b;
+	uint64_t len = listbody_length(d, LISTBODY_TEXT, "", 0);
 	char hdr[FS_HEADER_MAX];
 	size_t hlen;
-	int r;
 
-	if ((r = listbody_build(d, LISTBODY_TEXT, "", 0, &b)) < 0)
-		return r;
-	hlen = (size_t)snprintf(hdr, sizeof(hdr), "OK %zu entries=%zu\n", b.len, d->n);
-	if ((r = reply_header(s, hdr, hlen, b.len)) == 0 && b.len > 0)
-		r = reply_buffer(s, b.p, b.len);
-	free(b.p);
-	return r;
+	hlen = (size_t)snprintf(hdr, sizeof(hdr), "OK %" PRIu64 " entries=%zu\n", len, d->n);
+	if (reply_header(s, hdr, hlen, len) == 0 && len > 0)
+		(void)listbody_send(s, d, LISTBODY_TEXT, "", 0);	/* a failure sets s->gone */
 }
 
 enum fs_status
@@ -97,8 +91,8 @@ verb_list(struct session *s, const struct request *req)
 		(void)close(fd);
 		return FS_E400;		/* as GET of a directory is */
 	}
-	if ((r = dirlist_load(s, fd, &t, &d)) == 0 && list_send(s, &d) == -ENOMEM)
-		r = -ENOMEM;
+	if ((r = dirlist_load(s, fd, &t, &d)) == 0)
+		list_send(s, &d);
 	(void)close(fd);
 	dirlist_free(&d);
 	return r == 0 ? FS_OK : (r == -EFBIG ? FS_E500 : status_from_errno(-r));

@@ -276,11 +276,12 @@ class EdgeTest(PipeCase):
     def test_proxy_line_without_the_option(self):
         self.assertEqual(self.one(b"PROXY TCP4 192.0.2.1 198.51.100.2 1 2").code, 400)
 
-    def test_unopenable_root_closes_without_an_answer(self):
+    def test_unopenable_root_is_err_500_then_close(self):
+        # A server-side fault, said as one: not a silent close the client takes for the network's.
         rc, out, err = run_pipe([HANDLER, "--root", os.path.join(self.root, "nope")],
-                                b"STAT /\n")
+                                b"STAT /\nSTAT /\n")
         self.assertNotEqual(rc, 0)
-        self.assertEqual(out, b"")
+        self.assertEqual(out, b"ERR 500 cannot open the served root\n")
         self.assertIn(b"cannot open root", err)
 
 
@@ -314,6 +315,25 @@ class PermissionTest(PipeCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual([a.code for a in got], [403, 0], err)
         self.assertEqual(got[1].body, b"hello\n")
+
+    @unittest.skipUnless(os.geteuid() == 0 and os.access("/usr/bin/setpriv", os.X_OK),
+                         "running the handler as nobody needs root and setpriv(1)")
+    def test_readable_unsearchable_directory_is_403_not_empty(self):
+        # Mode r-- for the handler's user: getdents works, every fstatat is EACCES.
+        # No permission is 403 (protocol.md), never "OK 0 entries=0" as if empty.
+        os.chmod(self.root, 0o755)
+        self.write("rdonly/inside.txt", b"x\n")
+        os.chmod(os.path.join(self.root, "rdonly"), 0o744)
+        rc, out, err = run_pipe(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                 "--clear-groups", HANDLER, "--root", self.root],
+                                b"LIST rdonly\nLIST\n")
+        got = answers(out)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([a.code for a in got], [403, 0], out)
+        rc, out, err = run_pipe(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                 "--clear-groups", HANDLER, "--root", self.root],
+                                b"GET /rdonly/ HTTP/1.0\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 403 Forbidden\r\n"), out)
 
 
 class ErrorTest(PipeCase):
@@ -453,7 +473,7 @@ class CommandLineTest(unittest.TestCase):
         p = subprocess.run([HANDLER, "--root", "/nonexistent/x"], input=b"LIST\n",
                            capture_output=True, timeout=10)
         self.assertEqual(p.returncode, 1)
-        self.assertEqual(p.stdout, b"")
+        self.assertEqual(p.stdout, b"ERR 500 cannot open the served root\n")
         self.assertIn(b"filesvc-handler: cannot open root /nonexistent/x: No such file or directory",
                       p.stderr)
 

@@ -69,6 +69,18 @@ backend plain
     tcp-check send "STAT /\\nQUIT\\n"
     tcp-check expect rstring ^OK
     server p {p} send-proxy-v2 check-send-proxy check inter 500ms fall 2 rise 2
+
+# docs/scale-out.md's HTTP health check variant.
+frontend httpchk
+    bind 127.0.0.1:{http_port}
+    default_backend httpchk
+
+backend httpchk
+    source {haproxy_ip}
+    option httpchk
+    http-check send meth GET uri /?format=text ver HTTP/1.1 hdr Host filesvc-check hdr Connection close
+    http-check expect status 200
+    server h {h} send-proxy-v2 check-send-proxy check inter 500ms fall 2 rise 2
 """
 
 
@@ -92,7 +104,7 @@ class Fleet(unittest.TestCase):
         # Each backend has its own copy; copy2 keeps the mtimes, as rsync -a does,
         # so a download resumed on the other backend sees the same file.
         cls.roots = {}
-        for name in ("a", "b", "p"):
+        for name in ("a", "b", "p", "h"):
             cls.roots[name] = os.path.join(cls.tmp, name)
             shutil.copytree(src, cls.roots[name], copy_function=shutil.copy2)
         cls.want = {rel: sha(os.path.join(src, rel))
@@ -108,10 +120,11 @@ class Fleet(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.out, ignore_errors=True)
         self.addr = {"a": ("127.0.0.2", free_port("127.0.0.2")),
                      "b": ("127.0.0.3", free_port("127.0.0.3")),
-                     "p": ("127.0.0.4", free_port("127.0.0.4"))}
-        self.backends = {n: self.backend(n) for n in ("a", "b")}
+                     "p": ("127.0.0.4", free_port("127.0.0.4")),
+                     "h": ("127.0.0.6", free_port("127.0.0.6"))}
+        self.backends = {n: self.backend(n) for n in ("a", "b", "h")}
         self.backends["p"] = self.backend("p", proxy=False)
-        self.port, self.plain_port = free_port(), free_port()
+        self.port, self.plain_port, self.http_port = free_port(), free_port(), free_port()
         self.haproxy = self.start_haproxy()
         wait_until(lambda: self.status("a") == "UP" and self.status("b") == "UP", 20,
                    "HAProxy to see both backends UP")
@@ -128,8 +141,8 @@ class Fleet(unittest.TestCase):
         cfg = os.path.join(self.out, "haproxy.cfg")
         with open(cfg, "w") as f:
             f.write(CONFIG.format(tmp=self.out, port=self.port, plain_port=self.plain_port,
-                                  haproxy_ip=HAPROXY_IP,
-                                  **{n: "%s:%d" % self.addr[n] for n in ("a", "b", "p")}))
+                                  http_port=self.http_port, haproxy_ip=HAPROXY_IP,
+                                  **{n: "%s:%d" % self.addr[n] for n in ("a", "b", "p", "h")}))
         self.ha_log = open(os.path.join(self.out, "haproxy.log"), "wb")
         self.addCleanup(self.ha_log.close)
         # -db: stay in the foreground, so the test owns the PID it stops.
@@ -294,6 +307,28 @@ class Fleet(unittest.TestCase):
             if self.gets("a", "hello.txt"):
                 break
         self.assertNotEqual(self.gets("a", "hello.txt"), [], "a never served again")
+
+    def test_http_health_check_and_http_through_the_balancer(self):
+        wait_until(lambda: self.status("h", "httpchk") == "UP", 20,
+                   "HAProxy's HTTP check to see the backend UP")
+        h = self.backends["h"]
+        # The check is an HTTP GET through the real path, from HAProxy (a LOCAL header).
+        h.wait_log(r"filesvc-handler: %s:\d+ GET / 200 " % HAPROXY_IP.replace(".", r"\."))
+        # A browser's request through the same balancer, relayed in TCP mode: byte-identical.
+        dest = os.path.join(self.out, "small.bin")
+        p = subprocess.run(["curl", "-sSf", "-o", dest,
+                            "http://127.0.0.1:%d/sub/small.bin" % self.http_port],
+                           capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sha(dest), self.want["sub/small.bin"])
+        h.wait_log(r"filesvc-handler: 127\.0\.0\.1:\d+ GET /sub/small\.bin 200 %d " % (256 << 10))
+        # Its root vanishes: the check's GET is answered 500 and the backend leaves.
+        gone = self.roots["h"] + ".gone"
+        os.rename(self.roots["h"], gone)
+        self.addCleanup(os.rename, gone, self.roots["h"])
+        wait_until(lambda: self.status("h", "httpchk").startswith("DOWN"), 20,
+                   "HAProxy to mark the rootless backend DOWN")
+        h.wait_log(r"cannot open root")
 
     def test_header_to_a_backend_without_the_option_is_malformed(self):
         p = subprocess.run([FGET, "-s", "-S", "-o", os.path.join(self.out, "x"),

@@ -94,6 +94,7 @@ probe(int rootfd, enum probe what)
 static int
 run_probe(enum probe what, bool sandboxed)
 {
+	const char *layer;
 	int rootfd, status;
 	pid_t pid;
 
@@ -101,7 +102,7 @@ run_probe(enum probe what, bool sandboxed)
 	tester = getpid();
 	ck_assert_int_ge(pid = fork(), 0);
 	if (pid == 0) {
-		if (sandboxed && sandbox_enter(rootfd) < 0)
+		if (sandboxed && sandbox_enter(rootfd, &layer) < 0)
 			_exit(98);
 		probe(rootfd, what);
 	}
@@ -309,6 +310,7 @@ spawn_filtered(void)
  */
 START_TEST(inherited_filter_is_used)
 {
+	const char *layer;
 	int rootfd, status, n;
 	char buf[4096], *at;
 	pid_t pid;
@@ -320,7 +322,7 @@ START_TEST(inherited_filter_is_used)
 		int st = open("/proc/self/status", O_RDONLY);
 
 		spawn_filtered();
-		if (st < 0 || !sysfilter_inherited() || sandbox_enter(rootfd) < 0)
+		if (st < 0 || !sysfilter_inherited() || sandbox_enter(rootfd, &layer) < 0)
 			_exit(98);
 		/* Opened before Landlock; read again now. */
 		n = (int)pread(st, buf, sizeof(buf) - 1, 0);
