@@ -29,6 +29,12 @@ int listing_format(char type, uint64_t size, int64_t mtime, const char *name, si
     char *dst, size_t dstsize);
 
 /*
+ * The length listing_format() gives the same entry, LF included, without
+ * formatting it: a LIST's header states its body's length before the body.
+ */
+size_t listing_length(uint64_t size, int64_t mtime, const char *name, size_t nlen);
+
+/*
  * Parse one body line (line[0..len), without its LF) into *ret.  Refuses
  * (-EINVAL) a bad type, bad numbers, an empty name, or a name that
  * decodes to "", ".", "..", or contains '/': a client builds local paths

@@ -158,16 +158,31 @@ enum listbody_format {
 };
 
 /*
- * The exact length of d's body in format; path[0..len) (decoded, ending
- * in '/') titles an HTML page, which offers the directory's archive when
- * archive is true.
+ * An HTML or JSON body up to this size is formatted once and kept; a
+ * larger one is formatted twice, never held.  Protocol 1's is counted by
+ * arithmetic and formatted once.
  */
-uint64_t listbody_length(const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len, bool archive);
+#define LISTBODY_KEEP_MAX	(2u << 20)
+
+struct listbody {
+	char	*p;		/* the body, while it fits */
+	size_t	 kept, cap;
+	bool	 dropped;	/* too large to keep: listbody_send() formats it again */
+};
+
+/*
+ * Count d's body in format, keeping it in *b while it fits; returns its
+ * exact length.  path[0..len) (decoded, ending in '/') titles an HTML
+ * page, which offers the directory's archive when archive is true.
+ * listbody_free(b) after.
+ */
+uint64_t listbody_prepare(struct listbody *b, const struct dirlist *d,
+    enum listbody_format format, const char *path, size_t len, bool archive);
 
 /* Send that body, exactly those bytes, after its header; 0 or -errno. */
-int listbody_send(struct session *s, const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len, bool archive);
+int listbody_send(struct session *s, struct listbody *b, const struct dirlist *d,
+    enum listbody_format format, const char *path, size_t len, bool archive);
+void listbody_free(struct listbody *b);
 
 /*
  * reply.c: what goes back.  A header whose body (body bytes) follows at

@@ -132,7 +132,8 @@ send_listing(struct session *s, struct exchange *x, const struct dirlist *d,
 	const char *path = x->req->path;
 	size_t plen = x->req->path_len, i;
 	bool archive = !s->opt->no_archive;
-	uint64_t len = listbody_length(d, format, path, plen, archive);
+	struct listbody b;
+	uint64_t len = listbody_prepare(&b, d, format, path, plen, archive);
 	struct httpreply r;
 
 	for (i = 0; formats[i].format != format; i++)
@@ -146,7 +147,8 @@ send_listing(struct session *s, struct exchange *x, const struct dirlist *d,
 		httpreply_add(&r, "Content-Security-Policy: default-src 'none'; "
 		    "style-src 'unsafe-inline'");
 	if (httpreply_send(s, &r, len, x->head ? 0 : len) == 0 && !x->head && len > 0)
-		(void)listbody_send(s, d, format, path, plen, archive);	/* a failure sets s->gone */
+		(void)listbody_send(s, &b, d, format, path, plen, archive);	/* sets s->gone */
+	listbody_free(&b);
 }
 
 static void

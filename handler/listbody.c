@@ -1,12 +1,14 @@
 /*
- * A listing's body in one of three formats, never held whole: its length
- * is counted first, by formatting every line once without keeping it,
- * because the header states it before the first byte; then the lines are
- * formatted again into a fixed buffer and sent as it fills.  Memory is
- * the directory's entries and names, not its formatted text.
+ * A listing's body in one of three formats.  Its length goes in the header
+ * before its first byte, so it is counted first, by formatting every line;
+ * a body of at most LISTBODY_KEEP_MAX is kept as it is counted and sent
+ * from there, a larger one is formatted again into a fixed buffer and sent
+ * as it fills, never held whole.  Memory is the directory's entries and
+ * names, and at most LISTBODY_KEEP_MAX of formatted text.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "autoindex.h"
@@ -22,9 +24,10 @@
 _Static_assert(LISTING_LINE_MAX <= LINE_ROOM && AUTOINDEX_JSON_LINE_MAX <= LINE_ROOM,
     "every format's line fits the line buffer");
 
-/* Where the lines go: counted only, or buffered and sent. */
+/* Where the lines go: counted (and kept, while they fit), or buffered and sent. */
 struct sink {
-	struct session	*s;		/* NULL: count only */
+	struct session	*s;		/* NULL: count, and keep in b while it fits */
+	struct listbody	*b;
 	char		*buf;		/* CHUNK bytes when sending */
 	uint64_t	 total;
 	size_t		 len;
@@ -41,14 +44,38 @@ flush(struct sink *k)
 	k->len = 0;
 }
 
+/* Keep n more bytes of the body in b, or stop keeping (it is then counted only). */
+static void
+keep(struct listbody *b, const char *p, size_t n)
+{
+	size_t cap = b->cap == 0 ? CHUNK : b->cap;
+	char *np;
+
+	if (b->dropped)
+		return;
+	while (b->kept + n > cap)
+		cap *= 2;
+	if (cap > LISTBODY_KEEP_MAX || (cap != b->cap && (np = realloc(b->p, cap)) == NULL)) {
+		free(b->p);
+		*b = (struct listbody){ .dropped = true };
+		return;
+	}
+	if (cap != b->cap)
+		b->p = np, b->cap = cap;
+	memcpy(b->p + b->kept, p, n);
+	b->kept += n;
+}
+
 static void
 put(struct sink *k, const char *p, int n)
 {
 	if (n <= 0)
 		return;		/* names come from getdents: every line fits */
 	k->total += (uint64_t)n;
-	if (k->s == NULL)
+	if (k->s == NULL) {
+		keep(k->b, p, (size_t)n);
 		return;
+	}
 	if (k->len + (size_t)n > CHUNK)
 		flush(k);
 	memcpy(k->buf + k->len, p, (size_t)n);	/* n <= LINE_ROOM < CHUNK */
@@ -95,24 +122,51 @@ emit(struct sink *k, const struct dirlist *d, enum listbody_format format, const
 		put(k, "\n]\n", 3);
 }
 
-uint64_t
-listbody_length(const struct dirlist *d, enum listbody_format format, const char *path,
-    size_t len, bool archive)
+/* Protocol 1's body, counted by arithmetic: it is formatted once, as it is sent. */
+static uint64_t
+text_length(const struct dirlist *d)
 {
-	struct sink k = { .s = NULL };
+	uint64_t total = 0;
+	size_t i;
 
+	for (i = 0; i < d->n; i++)
+		total += listing_length(d->e[i].size, d->e[i].mtime, d->names + d->e[i].name,
+		    d->e[i].len);
+	return total;
+}
+
+uint64_t
+listbody_prepare(struct listbody *b, const struct dirlist *d, enum listbody_format format,
+    const char *path, size_t len, bool archive)
+{
+	struct sink k = { .s = NULL, .b = b };
+
+	*b = (struct listbody){ 0 };
+	if (format == LISTBODY_TEXT) {
+		b->dropped = true;
+		return text_length(d);
+	}
 	emit(&k, d, format, path, len, archive);
 	return k.total;
 }
 
 int
-listbody_send(struct session *s, const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len, bool archive)
+listbody_send(struct session *s, struct listbody *b, const struct dirlist *d,
+    enum listbody_format format, const char *path, size_t len, bool archive)
 {
 	char buf[CHUNK];
 	struct sink k = { .s = s, .buf = buf };
 
+	if (!b->dropped)
+		return reply_buffer(s, b->p, b->kept);	/* formatted once, while counted */
 	emit(&k, d, format, path, len, archive);
 	flush(&k);
 	return k.err;
+}
+
+void
+listbody_free(struct listbody *b)
+{
+	free(b->p);
+	*b = (struct listbody){ .dropped = true };
 }

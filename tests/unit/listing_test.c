@@ -75,6 +75,27 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* listing_length() says what listing_format() writes, for every shape of entry. */
+START_TEST(length_matches_format)
+{
+	static const struct {
+		uint64_t	 size;
+		int64_t		 mtime;
+		const char	*name;
+	} rows[] = {
+		{ 0, 0, "a" }, { 9, 9, "ab" }, { 10, -1, "a b" }, { UINT64_MAX, INT64_MIN, "%" },
+		{ 123456789, -1234567890, "\xc3\xa9t\xc3\xa9" }, { 1, INT64_MAX, "\x01\x7f~" },
+	};
+	char line[LISTING_LINE_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ck_assert_uint_eq(listing_length(rows[i].size, rows[i].mtime, rows[i].name,
+		    strlen(rows[i].name)), (size_t)listing_format('f', rows[i].size, rows[i].mtime,
+		    rows[i].name, strlen(rows[i].name), line, sizeof(line)));
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -83,6 +104,7 @@ unit_suite(void)
 
 	tcase_add_test(tc, format);
 	tcase_add_test(tc, format_longest);
+	tcase_add_test(tc, length_matches_format);
 	tcase_add_test(tc, parse_good);
 	tcase_add_loop_test(tc, parse_refused, 0, ARRAY_LEN(bad));
 	tcase_add_test(tc, round_trip);
