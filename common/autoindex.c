@@ -161,18 +161,44 @@ autoindex_html_tail(char *dst, size_t dstsize)
 	return done(&o);
 }
 
+/* bytes as a person reads them: "512 bytes", "1.5 KiB", "3.2 GiB". */
+static void
+human_size(uint64_t bytes, char *dst, size_t size)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		(void)snprintf(dst, size, "%" PRIu64 " byte%s", bytes, bytes == 1 ? "" : "s");
+		return;
+	}
+	while (v >= 1024 && u < 5)
+		v /= 1024, u++;
+	(void)snprintf(dst, size, "%.1f %s", v, unit[u]);
+}
+
 /*
  * A form, not a link: programs that mirror a listing follow every <a
  * href>, and would fetch each directory's archive beside its files.
  */
 int
-autoindex_html_tail_archive(char *dst, size_t dstsize)
+autoindex_html_tail_archive(uint64_t files, uint64_t bytes, int complete, char *dst,
+    size_t dstsize)
 {
 	struct out o = { dst, 0, dstsize, false };
+	char what[96], hsize[32];
 
+	human_size(bytes, hsize, sizeof(hsize));
+	if (complete)
+		(void)snprintf(what, sizeof(what), "%" PRIu64 " file%s, %s", files,
+		    files == 1 ? "" : "s", hsize);
+	else
+		(void)snprintf(what, sizeof(what), "more than %" PRIu64 " files", files);
 	puts_(&o, "</pre><hr><form method=\"get\"><input type=\"hidden\" name=\"format\" "
-	    "value=\"tar\"><button type=\"submit\">Download this directory as one .tar"
-	    "</button></form>\n</body>\n</html>\n");
+	    "value=\"tar\"><button type=\"submit\">Download this directory as one .tar (");
+	puts_(&o, what);
+	puts_(&o, ")</button></form>\n</body>\n</html>\n");
 	return done(&o);
 }
 

@@ -31,8 +31,13 @@ int autoindex_html_head(const char *path, size_t len, char *dst, size_t dstsize)
 /* The page's end, after the last entry; returns its length. */
 int autoindex_html_tail(char *dst, size_t dstsize);
 
-/* The same with a button that downloads the directory as one tar archive (?format=tar). */
-int autoindex_html_tail_archive(char *dst, size_t dstsize);
+/*
+ * The same with a button that downloads the directory as one tar archive
+ * (?format=tar), saying what it holds: files and bytes, or, when complete
+ * is 0, that it holds more than files files.
+ */
+int autoindex_html_tail_archive(uint64_t files, uint64_t bytes, int complete, char *dst,
+    size_t dstsize);
 
 /*
  * One entry's line: type 'd' or 'f', name[0..nlen) raw.  The href is

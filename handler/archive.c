@@ -50,6 +50,7 @@ struct snapshot {
 	size_t			 names_len, names_cap;
 	struct dir_id		*seen;	/* directories entered: a hash set; ino 0 is a free slot */
 	size_t			 seen_n, seen_cap;
+	uint64_t		 max;	/* members at most: --max-entries, or a census's limit */
 	uint64_t		 hash;	/* FNV-1a over everything that goes in: the ETag */
 	int64_t			 newest;
 };
@@ -109,7 +110,7 @@ snap_add(struct snapshot *w, uint32_t parent, const char *name, size_t nlen, cha
 {
 	struct snap_entry *e;
 
-	if (w->n >= w->s->opt->max_entries)
+	if (w->n >= w->max)
 		return -EFBIG;
 	if (dirlist_grow((void **)&w->e, &w->cap, w->n + 1, sizeof(*w->e)) < 0 ||
 	    dirlist_grow((void **)&w->names, &w->names_cap, w->names_len + nlen + 1, 1) < 0)
@@ -186,17 +187,28 @@ walk_entry(struct snapshot *w, int dirfd, const struct dirlist *d, size_t i, uin
 	return r < 0 ? r : 0;
 }
 
-/* Every member beneath dirfd, whose entry is self, in protocol 1's order. */
+/* The members of d, read from dirfd, whose entry is self, in protocol 1's order. */
+static int
+walk_entries(struct snapshot *w, int dirfd, const struct dirlist *d, uint32_t self,
+    unsigned depth)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < d->n && r == 0; i++)
+		r = walk_entry(w, dirfd, d, i, self, depth);
+	return r;
+}
+
+/* Every member beneath dirfd, whose entry is self. */
 static int
 walk_dir(struct snapshot *w, int dirfd, uint32_t self, unsigned depth)
 {
 	struct dirlist d;
-	size_t i;
 	int r;
 
 	if ((r = dirlist_load(w->s, dirfd, w->t, &d)) == 0)
-		for (i = 0; i < d.n && r == 0; i++)
-			r = walk_entry(w, dirfd, &d, i, self, depth);
+		r = walk_entries(w, dirfd, &d, self, depth);
 	dirlist_free(&d);
 	return r;
 }
@@ -498,10 +510,30 @@ snapshot_take(struct snapshot *w, int dirfd, const char *top, const struct stat 
 }
 
 void
+archive_census(struct session *s, int dirfd, struct target *t, const struct stat *st,
+    const struct dirlist *d, struct archive_census *ret)
+{
+	struct snapshot w = { .s = s, .t = t, .max = ARCHIVE_CENSUS_MAX };
+	size_t i;
+	int r;
+
+	if ((r = seen_add(&w, st)) == 1)
+		r = snap_add(&w, 0, ".", 1, 'd', st);
+	if (r == 0)
+		r = walk_entries(&w, dirfd, d, 0, 0);
+	*ret = (struct archive_census){ .complete = r == 0 };
+	for (i = 0; i < w.n; i++)
+		if (w.e[i].type == 'f')
+			ret->files++, ret->bytes += w.e[i].size;
+	snapshot_free(&w);
+}
+
+void
 archive_answer(struct session *s, struct exchange *x, int dirfd, struct target *t,
     const struct stat *st)
 {
-	struct snapshot w = { .s = s, .t = t, .hash = 0xcbf29ce484222325ULL };
+	struct snapshot w = { .s = s, .t = t, .max = s->opt->max_entries,
+	    .hash = 0xcbf29ce484222325ULL };
 	const char *top = t->n > 0 ? t->comp[t->n - 1] : ARCHIVE_ROOT_NAME;
 	char etag[64];
 	uint64_t len, first, count;

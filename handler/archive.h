@@ -2,6 +2,8 @@
 #ifndef FS_ARCHIVE_H
 #define FS_ARCHIVE_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "httpreply.h"
@@ -17,5 +19,23 @@
  */
 void archive_answer(struct session *s, struct exchange *x, int dirfd, struct target *t,
     const struct stat *st);
+
+/* A listing counts what its directory's archive holds up to this many members. */
+#define ARCHIVE_CENSUS_MAX	10000
+
+struct archive_census {
+	uint64_t	files, bytes;
+	bool		complete;	/* false: more than ARCHIVE_CENSUS_MAX members */
+};
+
+/*
+ * What the archive of the directory dirfd (st, t as for archive_answer(),
+ * d its listing, already read) would hold: its files and their bytes,
+ * counted by the same walk, stopping at ARCHIVE_CENSUS_MAX members.  The
+ * directory's own entries cost nothing more; only its subdirectories are
+ * read.
+ */
+void archive_census(struct session *s, int dirfd, struct target *t, const struct stat *st,
+    const struct dirlist *d, struct archive_census *ret);
 
 #endif

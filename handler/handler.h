@@ -173,15 +173,19 @@ struct listbody {
 /*
  * Count d's body in format, keeping it in *b while it fits; returns its
  * exact length.  path[0..len) (decoded, ending in '/') titles an HTML
- * page, which offers the directory's archive when archive is true.
+ * page, which offers the directory's archive, saying what it holds, when
+ * census is not NULL.
  * listbody_free(b) after.
  */
+struct archive_census;
 uint64_t listbody_prepare(struct listbody *b, const struct dirlist *d,
-    enum listbody_format format, const char *path, size_t len, bool archive);
+    enum listbody_format format, const char *path, size_t len,
+    const struct archive_census *census);
 
 /* Send that body, exactly those bytes, after its header; 0 or -errno. */
 int listbody_send(struct session *s, struct listbody *b, const struct dirlist *d,
-    enum listbody_format format, const char *path, size_t len, bool archive);
+    enum listbody_format format, const char *path, size_t len,
+    const struct archive_census *census);
 void listbody_free(struct listbody *b);
 
 /*

@@ -127,13 +127,12 @@ listing_format_of(const struct http_request *req)
 
 static void
 send_listing(struct session *s, struct exchange *x, const struct dirlist *d,
-    enum listbody_format format)
+    enum listbody_format format, const struct archive_census *census)
 {
 	const char *path = x->req->path;
 	size_t plen = x->req->path_len, i;
-	bool archive = !s->opt->no_archive;
 	struct listbody b;
-	uint64_t len = listbody_prepare(&b, d, format, path, plen, archive);
+	uint64_t len = listbody_prepare(&b, d, format, path, plen, census);
 	struct httpreply r;
 
 	for (i = 0; formats[i].format != format; i++)
@@ -147,24 +146,30 @@ send_listing(struct session *s, struct exchange *x, const struct dirlist *d,
 		httpreply_add(&r, "Content-Security-Policy: default-src 'none'; "
 		    "style-src 'unsafe-inline'");
 	if (httpreply_send(s, &r, len, x->head ? 0 : len) == 0 && !x->head && len > 0)
-		(void)listbody_send(s, &b, d, format, path, plen, archive);	/* sets s->gone */
+		(void)listbody_send(s, &b, d, format, path, plen, census);	/* sets s->gone */
 	listbody_free(&b);
 }
 
 static void
-answer_listing(struct session *s, struct exchange *x, int fd, struct target *t)
+answer_listing(struct session *s, struct exchange *x, int fd, struct target *t,
+    const struct stat *st)
 {
 	int format = listing_format_of(x->req), r;
+	struct archive_census census;
 	struct dirlist d;
 
 	if (format < 0) {
 		httpreply_error(s, x, 404, NULL);
 		return;
 	}
-	if ((r = dirlist_load(s, fd, t, &d)) == 0)
-		send_listing(s, x, &d, (enum listbody_format)format);
-	else
+	if ((r = dirlist_load(s, fd, t, &d)) < 0) {
 		httpreply_error(s, x, r == -EFBIG ? 500 : (int)status_from_errno(-r), NULL);
+	} else if (format == LISTBODY_HTML && !s->opt->no_archive) {
+		archive_census(s, fd, t, st, &d, &census);
+		send_listing(s, x, &d, LISTBODY_HTML, &census);
+	} else {
+		send_listing(s, x, &d, (enum listbody_format)format, NULL);
+	}
 	dirlist_free(&d);
 }
 
@@ -229,7 +234,7 @@ httpget_answer(struct session *s, struct exchange *x)
 	else if (S_ISDIR(st.st_mode) && wants_archive(req))
 		answer_archive(s, x, fd, &t, &st);
 	else if (S_ISDIR(st.st_mode) && (s->opt->index == NULL || !answer_index(s, x, &t)))
-		answer_listing(s, x, fd, &t);
+		answer_listing(s, x, fd, &t, &st);
 	else if (!S_ISDIR(st.st_mode) && slash)
 		httpreply_error(s, x, 404, NULL);	/* "file/" names no directory */
 	else if (!S_ISDIR(st.st_mode))

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "autoindex.h"
 #include "handler.h"
 #include "listing.h"
@@ -104,7 +105,7 @@ entry_line(const struct dirlist *d, size_t i, enum listbody_format format, char 
 /* Every byte of the body, in order, into k. */
 static void
 emit(struct sink *k, const struct dirlist *d, enum listbody_format format, const char *path,
-    size_t len, bool archive)
+    size_t len, const struct archive_census *census)
 {
 	char line[LINE_ROOM];
 	size_t i;
@@ -116,7 +117,8 @@ emit(struct sink *k, const struct dirlist *d, enum listbody_format format, const
 	for (i = 0; i < d->n && k->err == 0; i++)
 		put(k, line, entry_line(d, i, format, line, sizeof(line)));
 	if (format == LISTBODY_HTML)
-		put(k, line, archive ? autoindex_html_tail_archive(line, sizeof(line)) :
+		put(k, line, census != NULL ? autoindex_html_tail_archive(census->files,
+		    census->bytes, census->complete, line, sizeof(line)) :
 		    autoindex_html_tail(line, sizeof(line)));
 	else if (format == LISTBODY_JSON)
 		put(k, "\n]\n", 3);
@@ -137,7 +139,7 @@ text_length(const struct dirlist *d)
 
 uint64_t
 listbody_prepare(struct listbody *b, const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len, bool archive)
+    const char *path, size_t len, const struct archive_census *census)
 {
 	struct sink k = { .s = NULL, .b = b };
 
@@ -146,20 +148,21 @@ listbody_prepare(struct listbody *b, const struct dirlist *d, enum listbody_form
 		b->dropped = true;
 		return text_length(d);
 	}
-	emit(&k, d, format, path, len, archive);
+	emit(&k, d, format, path, len, census);
 	return k.total;
 }
 
 int
 listbody_send(struct session *s, struct listbody *b, const struct dirlist *d,
-    enum listbody_format format, const char *path, size_t len, bool archive)
+    enum listbody_format format, const char *path, size_t len,
+    const struct archive_census *census)
 {
 	char buf[CHUNK];
 	struct sink k = { .s = s, .buf = buf };
 
 	if (!b->dropped)
 		return reply_buffer(s, b->p, b->kept);	/* formatted once, while counted */
-	emit(&k, d, format, path, len, archive);
+	emit(&k, d, format, path, len, census);
 	flush(&k);
 	return k.err;
 }

@@ -66,13 +66,13 @@ static void
 list_send(struct session *s, const struct dirlist *d)
 {
 	struct listbody b;
-	uint64_t len = listbody_prepare(&b, d, LISTBODY_TEXT, "", 0, false);
+	uint64_t len = listbody_prepare(&b, d, LISTBODY_TEXT, "", 0, NULL);
 	char hdr[FS_HEADER_MAX];
 	size_t hlen;
 
 	hlen = (size_t)snprintf(hdr, sizeof(hdr), "OK %" PRIu64 " entries=%zu\n", len, d->n);
 	if (reply_header(s, hdr, hlen, len) == 0 && len > 0)
-		(void)listbody_send(s, &b, d, LISTBODY_TEXT, "", 0, false);	/* sets s->gone */
+		(void)listbody_send(s, &b, d, LISTBODY_TEXT, "", 0, NULL);	/* sets s->gone */
 	listbody_free(&b);
 }
 

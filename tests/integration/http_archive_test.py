@@ -125,6 +125,11 @@ class ExtractTest(ArchiveCase):
         self.assertNotIn(b"format", page)
         page = hh.run(["curl", "-s", hh.url(self.srv, "/share/")]).stdout
         self.assertIn(b'name="format" value="tar"', page)
+        # The button says what the archive holds: the files a listing would show, deep.
+        total = sum(len(v) for v in self.files.values())
+        self.assertIn(b"Download this directory as one .tar (%d files, " % len(self.files), page)
+        self.assertIn(b" files, %.1f KiB)" % (total / 1024) if total >= 1024 else
+                      b" files, %d bytes)" % total, page)
 
 
 class ResumeTest(ArchiveCase):
