@@ -34,24 +34,23 @@ conn_init(struct conn *c, const struct options *opt)
 void
 conn_deadline(struct conn *c)
 {
-	c->deadline = c->opt->max_time_s > 0 ?
-	    io_now_ms() + (int64_t)c->opt->max_time_s * 1000 : -1;
+	c->deadline = c->opt->max_time_ms > 0 ? io_now_ms() + (int64_t)c->opt->max_time_ms : -1;
 }
 
 /*
- * log_escape() keeping spaces: a server's text for a terminal.  Exact,
- * because log_escape() writes '%' itself as %25, so every %20 it
- * writes was a space.
+ * log_escape(), then back to the byte each %XX named when it is one of
+ * keep.  Exact, because log_escape() writes '%' itself as %25: every %20
+ * or %25 it writes was that byte.
  */
-char *
-conn_show(const char *src, size_t len, char *dst, size_t dstsize)
+static char *
+show(const char *src, size_t len, char *dst, size_t dstsize, bool keep_pct)
 {
 	char *in, *out;
 
 	log_escape(src, len, dst, dstsize);
 	for (in = out = dst; *in != '\0'; out++) {
-		if (strncmp(in, "%20", 3) == 0) {
-			*out = ' ';
+		if (strncmp(in, "%20", 3) == 0 || (keep_pct && strncmp(in, "%25", 3) == 0)) {
+			*out = in[2] == '0' ? ' ' : '%';
 			in += 3;
 		} else {
 			*out = *in++;
@@ -59,6 +58,19 @@ conn_show(const char *src, size_t len, char *dst, size_t dstsize)
 	}
 	*out = '\0';
 	return dst;
+}
+
+/* log_escape() keeping spaces: a server's text for a terminal. */
+char *
+conn_show(const char *src, size_t len, char *dst, size_t dstsize)
+{
+	return show(src, len, dst, dstsize, false);
+}
+
+char *
+conn_show_input(const char *src, size_t len, char *dst, size_t dstsize)
+{
+	return show(src, len, dst, dstsize, true);
 }
 
 void
@@ -75,6 +87,7 @@ conn_trace(const struct conn *c, char dir, const char *line, size_t len)
 	else
 		(void)snprintf(shown, sizeof(shown), "%.*s", (int)len, line);	/* encoded by us */
 	n = snprintf(out, sizeof(out), "%c %s\n", dir, shown);
+	progress_break();
 	if (n > 0)
 		(void)!write(STDERR_FILENO, out, (size_t)n);	/* a trace is best effort */
 }
@@ -169,7 +182,7 @@ conn_open(struct conn *c, const struct url *u)
 	struct addrinfo hints = { .ai_family = c->opt->family, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res, *ai;
 	char port[8], shown[URL_HOST_MAX + 16];
-	int64_t deadline = io_now_ms() + (int64_t)c->opt->connect_timeout_s * 1000;
+	int64_t deadline = io_now_ms() + (int64_t)c->opt->connect_timeout_ms;
 	int r = -ECONNREFUSED;
 
 	(void)snprintf(port, sizeof(port), "%u", (unsigned)u->port);

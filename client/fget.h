@@ -37,6 +37,7 @@ enum {
 #define PROGRESS_REDRAW_MS	100		/* at most ten frames a second */
 #define FGET_BUF_SIZE		(256 * 1024)	/* one read from the socket */
 #define FGET_PIPELINE_MAX	16		/* requests in flight while mirroring */
+#define FGET_QUEUE_MAX		100000		/* -r: entries listed, not yet fetched */
 #define FGET_PIPELINE_BYTES	(16 * 1024)	/* their bytes: never more than socket buffers */
 
 struct options {
@@ -56,8 +57,8 @@ struct options {
 	bool		 verbose;
 	bool		 progress;	/* decided at setup: stderr is a terminal, no -s */
 	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
-	uint64_t	 connect_timeout_s;
-	uint64_t	 max_time_s;	/* 0: none */
+	uint64_t	 connect_timeout_ms;
+	uint64_t	 max_time_ms;	/* 0: none */
 	uint64_t	 retry;
 };
 
@@ -92,11 +93,16 @@ struct output {
 	char		 name[NAME_MAX + 1];
 	char		 part[NAME_MAX + 1];
 	char		 shown[512];	/* for messages */
+	char		 shown_part[512];	/* the working file, likewise */
+	char		 label[256];	/* before a bar, when not shown: a stream's remote name */
 	uint64_t	 pos;		/* where the next byte goes */
+	bool		 tty_guard;	/* stdout on a terminal the user did not ask for */
 };
 
 struct progress {
 	bool		on;
+	bool		files;		/* -r's aggregate: bytes shown as done/total */
+	char		label[256];	/* escaped, shown before the bar; "" none */
 	uint64_t	base;		/* bytes that were there before (resume) */
 	uint64_t	total;
 	uint64_t	done;		/* bytes that are there now, base included */
@@ -114,6 +120,8 @@ struct fget {
 	size_t		 nparked;
 	char		*buf;		/* FGET_BUF_SIZE bytes */
 	unsigned	 last_err;	/* the last ERR code, for --retry */
+	struct progress	*agg;		/* -r's one bar for the tree, or NULL */
+	uint64_t	 agg_done;	/* its bytes done, of files finished or abandoned */
 };
 
 /* pool.c: make f->conn u's connection if one is parked (parking the current one); close all. */
@@ -149,6 +157,8 @@ int conn_skip(struct conn *c);
 int conn_err_status(unsigned code);
 /* log_escape() keeping spaces: remote text fit for a terminal.  Returns dst. */
 char *conn_show(const char *src, size_t len, char *dst, size_t dstsize);
+/* conn_show() of what the user typed: '%' kept as it is, quoted as typed. */
+char *conn_show_input(const char *src, size_t len, char *dst, size_t dstsize);
 /* With -v, "> request" or "< answer header" on stderr, escaped. */
 void conn_trace(const struct conn *c, char dir, const char *line, size_t len);
 
@@ -156,8 +166,11 @@ void conn_trace(const struct conn *c, char dir, const char *line, size_t len);
  * output.c.  Functions that return int return 0 or FGET_WRITE (or
  * FGET_FAIL), having logged why.
  */
-/* Standard output, written as it is. */
-void output_stdout(struct output *o);
+/*
+ * Standard output, written as it is; asked for (-o -), or by default,
+ * when binary output to a terminal is refused.
+ */
+void output_stdout(struct output *o, bool asked);
 /*
  * name (no '/') beneath dirfd, to be written as name.part and renamed.
  * in_place (-o): an existing non-regular file, or our own stdout, is
@@ -182,12 +195,21 @@ int output_close(struct output *o);
 
 /* progress.c: a no-op unless on; draws on stderr. */
 void progress_start(struct progress *p, bool on, uint64_t base, uint64_t total);
+/* Show label (already escaped for a terminal) before the bar; cut to fit. */
+void progress_label(struct progress *p, const char *label);
 /* done bytes are there now; redraws at most every PROGRESS_REDRAW_MS. */
 void progress_update(struct progress *p, uint64_t done);
 /* The final frame (100%) and a newline, or only the newline after a failure. */
 void progress_end(struct progress *p, bool complete);
+/*
+ * End the line of a bar still being drawn, so that what comes next (a
+ * message) starts on a line of its own; called before every log line.
+ */
+void progress_break(void);
 /* v as "123B", "1.5K", "20M" into buf. */
 void progress_size(uint64_t v, char *buf, size_t size);
+/* s seconds as "hh:mm:ss"; "--:--:--" when negative, NaN or 100 hours or more. */
+void progress_time(double s, char *buf, size_t size);
 
 /* transfer.c: one URL; each returns 0 or an FGET_* status. */
 /* GET u to o, resuming with -C - or on --retry; a complete file is left alone. */

@@ -18,6 +18,8 @@
 #include "io.h"
 #include "log.h"
 #include "parse.h"
+#include "seconds.h"
+#include "tty.h"
 
 #define DEFAULT_CONNECT_TIMEOUT	300
 #define TIME_MAX_S		2592000		/* 30 days */
@@ -28,22 +30,26 @@ static const char usage[] =
     "Download or list files from filesvc servers.  URL is\n"
     "filesvc://HOST[:PORT]/PATH (port 7070 by default, IPv6 as [::1], PATH\n"
     "percent-encoded); a URL that ends in '/' lists a directory.  Downloads\n"
-    "go to stdout unless -o or -O says otherwise.\n"
+    "go to stdout unless -o or -O says otherwise; binary data is not written\n"
+    "to a terminal unless asked for with -o -.\n"
     "\n"
     "  -o, --output FILE        write to FILE ('-': stdout); one -o per URL\n"
     "  -O, --remote-name        write to the remote file's name, in the current\n"
     "                           directory or in --output-dir\n"
-    "      --output-dir DIR     directory for -O, -r and relative -o (created)\n"
+    "      --output-dir DIR     directory for -O, -r and relative -o (created,\n"
+    "                           parents too)\n"
     "  -C, --continue-at -      resume FILE.part where it stopped, unless the\n"
     "      --continue           remote file changed; leave a complete FILE alone\n"
     "  -r, --recursive          mirror a directory tree (with -O or --output-dir)\n"
-    "                           over one connection; complete files are skipped\n"
+    "                           over one connection; complete files are skipped;\n"
+    "                           one bar for the tree (-v: one per file)\n"
     "  -l, --list               list the URL as a directory\n"
     "      --long               list type, size, mtime and name in columns\n"
     "      --human              with --long, sizes as 1.5K, 20M, 3.1G\n"
     "      --connect-timeout S  give up resolving and connecting after S seconds\n"
     "                           (default 300)\n"
-    "  -m, --max-time S         give up a transfer after S seconds\n"
+    "  -m, --max-time S         give up a transfer after S seconds (S may be\n"
+    "                           decimal, as 1.5, here and for --connect-timeout)\n"
     "      --retry N            retry transient failures N times after 1, 2, 4...\n"
     "                           seconds (at most 60), resuming where they stopped\n"
     "  -4, --ipv4               connect over IPv4 only\n"
@@ -54,8 +60,10 @@ static const char usage[] =
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n"
     "\n"
-    "A file is written as FILE.part and renamed to FILE, with the remote mtime,\n"
-    "once every byte has arrived.  Exit status (that of the first failed URL):\n"
+    "A file is written as FILE.part (a shortened name with a hash if FILE.part\n"
+    "would be too long) and renamed to FILE, with the remote mtime, once every\n"
+    "byte has arrived.  Names from the server have control bytes written as\n"
+    "%XX.  Exit status (that of the first failed URL):\n"
     "   0 success                 18 partial transfer      56 receive failure\n"
     "   1 local failure           23 write error           78 not found (404)\n"
     "   2 usage                   28 timeout               79 forbidden (403)\n"
@@ -95,6 +103,16 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int
+seconds(const char *what, const char *arg, uint64_t *ret_ms)
+{
+	if (seconds_parse(arg, TIME_MAX_S, ret_ms) == 0)
+		return 0;
+	log_msg(LOG_ERR, 0, "invalid %s '%s': want seconds from 0.001 to %d, such as 2 or 1.5",
+	    what, arg, TIME_MAX_S);
+	return -1;
+}
 
 static int
 number(const char *what, const char *arg, uint64_t min, uint64_t max, uint64_t *ret)
@@ -143,9 +161,9 @@ option_one(int c, struct options *opt)
 		opt->human = true;
 		return 0;
 	case OPT_CONNECT_TIMEOUT:
-		return number("connect timeout", optarg, 1, TIME_MAX_S, &opt->connect_timeout_s);
+		return seconds("connect timeout", optarg, &opt->connect_timeout_ms);
 	case 'm':
-		return number("max time", optarg, 1, TIME_MAX_S, &opt->max_time_s);
+		return seconds("max time", optarg, &opt->max_time_ms);
 	case OPT_RETRY:
 		return number("retry count", optarg, 0, RETRY_MAX, &opt->retry);
 	case '4':
@@ -186,8 +204,13 @@ options_check(const struct options *opt)
 		why = "-r needs -O or --output-dir: where should the tree go?";
 	else if (opt->recursive && opt->noutputs > 0)
 		why = "-r writes a tree, not one -o file";
-	if (why == NULL)
+	if (why == NULL) {
+		/* Options that would do nothing: say so rather than be silently ignored. */
+		if (opt->human && !opt->long_list)
+			log_msg(LOG_WARNING, 0, "warning: --human only changes --long listings; "
+			    "ignored without --long");
 		return 0;
+	}
 	log_msg(LOG_ERR, 0, "%s", why);
 	return -1;
 }
@@ -199,7 +222,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 	int c, r;
 
 	*opt = (struct options){ .family = AF_UNSPEC,
-	    .connect_timeout_s = DEFAULT_CONNECT_TIMEOUT };
+	    .connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT * 1000 };
 	/* argc bounds both lists; freed by exit. */
 	opt->outputs = calloc((size_t)argc + 1, sizeof(*opt->outputs));
 	opt->urls = calloc((size_t)argc + 1, sizeof(*opt->urls));
@@ -252,23 +275,24 @@ output_named(const char *path, int outdir, struct output *o, int *ret_dirfd)
 	return 0;
 }
 
-/* -O: the URL's last segment, which must make a sensible local name. */
+/* -O: the URL's last segment, which must make a sensible local name (control bytes escaped). */
 static int
 output_remote(const struct options *opt, const struct url *u, int outdir, struct output *o)
 {
-	char shown[512], url[512];
+	char shown[512], url[512], local[NAME_MAX + 1];
 	const char *name;
 	size_t len = url_name(u, &name);
 
-	if (len == 0 || name[0] == '.') {
+	if (len == 0 || name[0] == '.' || tty_name(name, len, local, sizeof(local)) < 0) {
 		log_msg(LOG_ERR, 0, "-O: cannot name a local file after %s: %s; use -o FILE",
 		    url_format(u, url, sizeof(url)), len == 0 ? "it ends in '/'" :
-		    "the name starts with '.'");
+		    name[0] == '.' ? "the name starts with '.'" :
+		    "the name is too long once its control bytes are escaped");
 		return FGET_URL;
 	}
 	(void)snprintf(shown, sizeof(shown), "%s%s%s", opt->output_dir != NULL ?
-	    opt->output_dir : "", opt->output_dir != NULL ? "/" : "", name);
-	return output_prepare(o, outdir, name, false, shown);
+	    opt->output_dir : "", opt->output_dir != NULL ? "/" : "", local);
+	return output_prepare(o, outdir, local, false, shown);
 }
 
 static int
@@ -279,10 +303,19 @@ output_choose(const struct options *opt, const struct url *u, size_t i, int outd
 	if (i < opt->noutputs && strcmp(opt->outputs[i], "-") != 0)
 		return output_named(opt->outputs[i], outdir, o, ret_dirfd);
 	if (i < opt->noutputs || !opt->remote_name) {
-		output_stdout(o);
+		output_stdout(o, i < opt->noutputs);
 		return 0;
 	}
 	return output_remote(opt, u, outdir, o);
+}
+
+static void
+stream_label(const struct url *u, struct output *o)
+{
+	const char *name;
+	size_t len = url_name(u, &name);
+
+	conn_show(name, len, o->label, sizeof(o->label));
 }
 
 static int
@@ -296,12 +329,18 @@ run_one(struct fget *f, size_t i, int outdir)
 
 	if (url_parse(arg, strlen(arg), &u, &why) < 0) {
 		log_msg(LOG_ERR, 0, "invalid URL '%s': %s",
-		    conn_show(arg, strlen(arg), shown, sizeof(shown)), why);
+		    conn_show_input(arg, strlen(arg), shown, sizeof(shown)), why);
 		return FGET_URL;
 	}
+	if (f->opt->long_list && (f->opt->recursive || !(u.dir || f->opt->list)))
+		log_msg(LOG_WARNING, 0, "warning: --long only changes listings; %s is %s",
+		    conn_show_input(arg, strlen(arg), shown, sizeof(shown)), f->opt->recursive ?
+		    "mirrored with -r" : "downloaded (end it with '/' or add -l to list it)");
 	if (f->opt->recursive)
 		return mirror_run(f, &u, outdir);
 	if ((r = output_choose(f->opt, &u, i, outdir, &o, &dirfd)) == 0) {
+		if (o.kind == OUT_STREAM)	/* its bar names the file, not "stdout" */
+			stream_label(&u, &o);
 		if (u.dir || f->opt->list)
 			r = transfer_list(f, &u, &o);
 		else
@@ -312,6 +351,26 @@ run_one(struct fget *f, size_t i, int outdir)
 	if (dirfd >= 0)
 		(void)close(dirfd);	/* a directory fd */
 	return r;
+}
+
+/* --output-dir: every missing level, as mkdir -p makes them. */
+static void
+output_dir_make(const char *dir)
+{
+	char path[FS_PATH_MAX];
+	size_t len = strlen(dir), i;
+
+	if (len >= sizeof(path))
+		die(FGET_WRITE, ENAMETOOLONG, "cannot create directory %s", dir);
+	memcpy(path, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0777) == -1 && errno != EEXIST)
+			die(FGET_WRITE, errno, "cannot create directory %s", path);
+		path[i] = dir[i];
+	}
 }
 
 static int
@@ -328,8 +387,7 @@ setup(struct fget *f, struct options *opt, int *ret_outdir)
 		log_set_level(opt->show_error ? LOG_ERR : -1);
 	opt->progress = !opt->silent && isatty(STDERR_FILENO);
 	if (opt->output_dir != NULL) {
-		if (mkdir(opt->output_dir, 0777) == -1 && errno != EEXIST)
-			die(FGET_WRITE, errno, "cannot create directory %s", opt->output_dir);
+		output_dir_make(opt->output_dir);
 		if ((fd = open(opt->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 			die(FGET_WRITE, errno, "cannot open directory %s", opt->output_dir);
 	}
@@ -352,6 +410,7 @@ main(int argc, char *argv[])
 
 	log_init("fget");
 	log_set_prefix(false);	/* a person or a script reads these, not journald */
+	log_set_before(progress_break);	/* a message never glued to a bar */
 	if ((r = options_parse(argc, argv, &opt)) != 0) {
 		free(opt.urls);
 		free(opt.outputs);

@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "fget.h"
+#include "io.h"
 #include "listing.h"
 #include "log.h"
 #include "pct.h"
+#include "tty.h"
 
 struct mitem {
 	struct mitem	*next;
@@ -42,6 +44,9 @@ struct mirror {
 	struct mqueue	 sent;		/* sent, answers not yet read, in order */
 	size_t		 sent_bytes;
 	int		 status;	/* the first failure of a single entry */
+	struct progress	 bar;		/* the tree's: files and bytes done of those known */
+	uint64_t	 files, files_done;	/* to fetch, and fetched */
+	uint64_t	 complete;	/* left alone: complete from an earlier run */
 };
 
 static void
@@ -185,6 +190,16 @@ name_refused(const char *name, size_t len)
 }
 
 static void
+tree_label(struct mirror *m)
+{
+	char label[64];
+
+	(void)snprintf(label, sizeof(label), "%" PRIu64 "/%" PRIu64 " files", m->files_done,
+	    m->files);
+	progress_label(&m->bar, label);
+}
+
+static void
 item_error(struct mirror *m, const struct mitem *it, const struct answer *a)
 {
 	char shown[512], text[FS_LOG_FIELD_MAX];
@@ -195,20 +210,56 @@ item_error(struct mirror *m, const struct mitem *it, const struct answer *a)
 	mirror_fail(m, conn_err_status(a->code));
 }
 
+/* A file joins the tree's totals: its bytes, less what NAME.part holds already. */
+static void
+tree_count(struct mirror *m, const struct mitem *it)
+{
+	m->files++;
+	m->bar.total += it->rm.size;
+	m->bar.base += it->offset;
+	m->f->agg_done += it->offset;
+	tree_label(m);
+}
+
+struct wirepath {
+	const char	*wire;
+	size_t		 len;
+};
+
 struct listctx {
 	struct mirror		*m;
 	const struct mitem	*dir;
 	int			 dfd;
 };
 
+/*
+ * The pending queue is bounded: a server streaming an endless listing
+ * would otherwise grow fget without limit, an item (~140 bytes) an entry.
+ */
 static int
-dir_queue(struct listctx *lc, const struct listing_entry *e, const char *wire, size_t wlen,
+queue_room(struct listctx *lc)
+{
+	char shown[512];
+
+	if (lc->m->todo.n < FGET_QUEUE_MAX)
+		return 0;
+	log_msg(LOG_ERR, 0, "%s: more than %d entries waiting to be fetched, fget -r's limit; "
+	    "mirror its subdirectories one at a time", item_url(lc->m, lc->dir, shown,
+	    sizeof(shown)), FGET_QUEUE_MAX);
+	return FGET_FAIL;
+}
+
+static int
+dir_queue(struct listctx *lc, const char *name, const char *wire, size_t wlen,
     const char *rel)
 {
 	char shown[FS_LOG_FIELD_MAX];
 	struct mitem *it;
+	int r;
 
-	if (mkdirat(lc->dfd, e->name, 0777) == -1 && errno != EEXIST) {
+	if ((r = queue_room(lc)) != 0)
+		return r;
+	if (mkdirat(lc->dfd, name, 0777) == -1 && errno != EEXIST) {
 		log_msg(LOG_ERR, errno, "cannot create directory %s", rel_shown(rel, shown,
 		    sizeof(shown)));
 		mirror_fail(lc->m, FGET_WRITE);
@@ -222,47 +273,60 @@ dir_queue(struct listctx *lc, const struct listing_entry *e, const char *wire, s
 }
 
 static int
-file_queue(struct listctx *lc, const struct listing_entry *e, const char *wire, size_t wlen,
-    const char *rel)
+file_queue(struct listctx *lc, const struct listing_entry *e, const char *name,
+    const struct wirepath *w, const char *rel)
 {
 	struct remote rm = { .size = e->size, .mtime = e->mtime };
 	struct output o;
 	struct mitem *it;
 	int r;
 
-	if ((r = output_prepare(&o, lc->dfd, e->name, false, rel)) != 0) {
+	if ((r = queue_room(lc)) != 0)
+		return r;
+	if ((r = output_prepare(&o, lc->dfd, name, false, rel)) != 0) {
 		mirror_fail(lc->m, r);
 		return 0;
 	}
-	if (output_complete(&o, &rm))
+	if (output_complete(&o, &rm)) {
+		lc->m->complete++;
 		return 0;	/* same size and mtime: done on an earlier run */
-	if ((it = item_new(wire, wlen, lc->dir->rel, e->name)) == NULL)
+	}
+	if ((it = item_new(w->wire, w->len, lc->dir->rel, name)) == NULL)
 		return FGET_FAIL;
 	it->rm = rm;
 	it->offset = output_part_offset(&o, &rm);
 	q_push(&lc->m->todo, it);
+	tree_count(lc->m, it);
 	return 0;
 }
 
-/* One entry of a listing: queue a LIST for a directory, a GET for a file not yet here. */
+/*
+ * One entry of a listing: queue a LIST for a directory, a GET for a file
+ * not yet here.  The local name is the remote one with control bytes
+ * escaped (tty_name()): a name must not carry an escape sequence into
+ * every later ls.
+ */
 static int
 entry_queue(void *ctx, const struct listing_entry *e)
 {
 	struct listctx *lc = ctx;
 	char wire[URL_WIRE_MAX + 1], rel[FS_PATH_MAX], shown[FS_LOG_FIELD_MAX];
+	char name[NAME_MAX + 1];
 	size_t dl = strlen(lc->dir->wire);
 	ssize_t el = pct_encode(e->name, e->name_len, "?#", wire + dl, sizeof(wire) - dl - 1);
+	ssize_t nl = tty_name(e->name, e->name_len, name, sizeof(name));
 	int n = snprintf(rel, sizeof(rel), "%s%s%s", lc->dir->rel,
-	    lc->dir->rel[0] != '\0' ? "/" : "", e->name);
+	    lc->dir->rel[0] != '\0' ? "/" : "", nl >= 0 ? name : "");
 	const char *why;
 
-	if (el < 0 || n < 0 || (size_t)n >= sizeof(rel)) {
-		log_msg(LOG_ERR, ENAMETOOLONG, "skipping %s/...", rel_shown(lc->dir->rel, shown,
-		    sizeof(shown)));
+	if (el < 0 || nl < 0 || n < 0 || (size_t)n >= sizeof(rel)) {
+		log_msg(LOG_ERR, ENAMETOOLONG, "skipping %s/%s", rel_shown(lc->dir->rel, shown,
+		    sizeof(shown)), nl < 0 ? "(a name once its control bytes are escaped)" :
+		    "...");
 		mirror_fail(lc->m, FGET_WRITE);
 		return 0;
 	}
-	if ((why = name_refused(e->name, e->name_len)) != NULL) {
+	if ((why = name_refused(name, (size_t)nl)) != NULL) {
 		log_msg(LOG_ERR, 0, "skipping %s: %s", rel_shown(rel, shown, sizeof(shown)), why);
 		mirror_fail(lc->m, FGET_WRITE);
 		return 0;
@@ -270,9 +334,9 @@ entry_queue(void *ctx, const struct listing_entry *e)
 	memcpy(wire, lc->dir->wire, dl);
 	if (e->type == 'd') {
 		wire[dl + (size_t)el] = '/';
-		return dir_queue(lc, e, wire, dl + (size_t)el + 1, rel);
+		return dir_queue(lc, name, wire, dl + (size_t)el + 1, rel);
 	}
-	return file_queue(lc, e, wire, dl + (size_t)el, rel);
+	return file_queue(lc, e, name, &(struct wirepath){ wire, dl + (size_t)el }, rel);
 }
 
 static int
@@ -318,6 +382,9 @@ file_requeue(struct mirror *m, const struct mitem *it, const struct answer *a)
 	    item_url(m, it, shown, sizeof(shown)));
 	if (again == NULL)
 		return FGET_FAIL;
+	m->bar.total = m->bar.total - it->rm.size + a->size;
+	m->bar.base -= it->offset;
+	m->f->agg_done -= it->offset;
 	again->rm.size = a->size;
 	again->rm.mtime = a->mtime;
 	q_push(&m->todo, again);
@@ -364,6 +431,9 @@ mirror_file(struct mirror *m, struct mitem *it, const struct answer *a)
 	}
 	if ((r = output_finish(&o, &it->rm)) != 0)
 		mirror_fail(m, r);
+	else
+		m->files_done++;
+	tree_label(m);
 	(void)close(dfd);	/* a directory fd */
 	return 0;
 }
@@ -469,12 +539,60 @@ top_open(const struct url *u, int outdir, const char *shown, int *ret_fd)
 	return 0;
 }
 
+/* The tree's closing line, as wget's "Downloaded: N files": what came, how fast. */
+static void
+tree_summary(const struct mirror *m, const char *shown)
+{
+	char size[16], rate[16], t[16], skipped[64] = "";
+	int64_t ms = io_now_ms() - m->bar.t0;
+	double secs = ms > 0 ? (double)ms / 1000 : 0.001;
+	uint64_t got = m->f->agg_done - m->bar.base;
+
+	progress_size(got, size, sizeof(size));
+	progress_size((uint64_t)((double)got / secs), rate, sizeof(rate));
+	progress_time(secs, t, sizeof(t));
+	if (m->complete > 0)
+		(void)snprintf(skipped, sizeof(skipped), "; %" PRIu64 " complete already",
+		    m->complete);
+	log_msg(LOG_NOTICE, 0, "%s: %" PRIu64 " of %" PRIu64 " files, %s in %s (%s/s)%s",
+	    shown, m->files_done, m->files, size, t, rate, skipped);
+}
+
+/* One walk of the tree, its bar and its counts started afresh. */
+static int
+mirror_attempt(struct mirror *m, const char *wire)
+{
+	struct mitem *root;
+	int r;
+
+	if ((root = item_new(wire, strlen(wire), "", NULL)) == NULL)
+		return FGET_FAIL;
+	root->dir = true;
+	m->status = 0;	/* each attempt walks the whole tree again */
+	m->files = m->files_done = m->complete = 0;
+	m->f->agg_done = 0;
+	/* One bar for the tree; -v keeps a bar per file instead. */
+	progress_start(&m->bar, m->f->opt->progress && !m->f->opt->verbose, 0, 0);
+	m->bar.files = true;
+	tree_label(m);
+	m->f->agg = &m->bar;
+	if ((r = mirror_once(m, root)) != 0)
+		conn_close(&m->f->conn);	/* requests in flight may still be owed answers */
+	progress_update(&m->bar, m->f->agg_done);
+	progress_end(&m->bar, r == 0);
+	m->f->agg = NULL;
+	item_free(root);
+	q_clear(&m->todo);
+	q_clear(&m->sent);
+	m->sent_bytes = 0;
+	return r;
+}
+
 int
 mirror_run(struct fget *f, const struct url *u, int outdir)
 {
 	struct mirror m = { .f = f, .u = u };
 	char shown[512], wire[URL_WIRE_MAX + 2];
-	struct mitem *root;
 	unsigned attempt;
 	int r;
 
@@ -489,21 +607,12 @@ mirror_run(struct fget *f, const struct url *u, int outdir)
 	if ((r = top_open(u, outdir, shown, &m.top)) != 0)
 		return r;
 	for (attempt = 0;; attempt++) {
-		if ((root = item_new(wire, strlen(wire), "", NULL)) == NULL) {
-			r = FGET_FAIL;
-			break;
-		}
-		root->dir = true;
-		m.status = 0;	/* each attempt walks the whole tree again */
-		if ((r = mirror_once(&m, root)) != 0)
-			conn_close(&f->conn);	/* requests in flight may still be owed answers */
-		item_free(root);
-		q_clear(&m.todo);
-		q_clear(&m.sent);
-		m.sent_bytes = 0;
+		r = mirror_attempt(&m, wire);
 		if (r == 0 || !transfer_retry(f, u, attempt, r))
 			break;
 	}
+	if (r == 0)
+		tree_summary(&m, shown);
 	(void)close(m.top);	/* a directory fd */
 	return r != 0 ? r : m.status;
 }

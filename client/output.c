@@ -28,11 +28,12 @@
 #define HOLE_BLOCK	4096	/* zero blocks this size, aligned, become holes */
 
 void
-output_stdout(struct output *o)
+output_stdout(struct output *o, bool asked)
 {
 	memset(o, 0, sizeof(*o));
 	o->kind = OUT_STREAM;
 	o->fd = STDOUT_FILENO;
+	o->tty_guard = !asked && isatty(STDOUT_FILENO);
 	o->dirfd = -1;
 	(void)snprintf(o->shown, sizeof(o->shown), "stdout");
 }
@@ -75,6 +76,47 @@ open_in_place(struct output *o)
 	return 0;
 }
 
+/*
+ * The working name: NAME.part, or, when that would pass NAME_MAX (a
+ * remote name of 251 to 255 bytes is legal), the name cut short with a
+ * hash of the whole of it, "PREFIX~HASH.part", room left for ".meta".
+ * The hash keeps two long names with one prefix apart; the rename when
+ * complete still gives the file its full name.
+ */
+static void
+part_name(struct output *o, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u;	/* FNV-1a */
+	size_t i, keep = NAME_MAX - sizeof(SIDECAR ".part~0123456789abcdef") + 1;
+
+	if (len + sizeof(".part") - 1 <= NAME_MAX) {
+		memcpy(o->part, o->name, len);
+		memcpy(o->part + len, ".part", sizeof(".part"));
+		return;
+	}
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)o->name[i]) * 0x100000001b3u;
+	/* Not in the middle of a UTF-8 sequence: the prefix stays readable. */
+	while (keep > 0 && ((unsigned char)o->name[keep] & 0xc0) == 0x80)
+		keep--;
+	(void)snprintf(o->part, sizeof(o->part), "%.*s~%016" PRIx64 ".part", (int)keep, o->name,
+	    h);
+	log_msg(LOG_INFO, 0, "%s: the name is too long for a .part beside it: writing it as %s "
+	    "until complete", o->shown, o->part);
+}
+
+/* The working file for messages: shown's directory part, then the part name. */
+static void
+part_shown(struct output *o, const char *shown)
+{
+	const char *slash = strrchr(shown, '/');
+	char raw[sizeof(o->shown_part)];
+
+	(void)snprintf(raw, sizeof(raw), "%.*s%s", slash != NULL ? (int)(slash + 1 - shown) : 0,
+	    shown, o->part);	/* cut to fit: only for messages */
+	conn_show(raw, strlen(raw), o->shown_part, sizeof(o->shown_part));
+}
+
 int
 output_prepare(struct output *o, int dirfd, const char *name, bool in_place, const char *shown)
 {
@@ -86,13 +128,13 @@ output_prepare(struct output *o, int dirfd, const char *name, bool in_place, con
 	o->dirfd = dirfd;
 	/* Remote names may hold any byte but '/': escaped before they reach a terminal. */
 	conn_show(shown, strlen(shown), o->shown, sizeof(o->shown));
-	if (len + sizeof(".part") - 1 > NAME_MAX) {
-		log_msg(LOG_ERR, ENAMETOOLONG, "cannot write %s.part", o->shown);
+	if (len > NAME_MAX) {
+		log_msg(LOG_ERR, ENAMETOOLONG, "cannot write %s", o->shown);
 		return FGET_WRITE;
 	}
 	memcpy(o->name, name, len + 1);
-	memcpy(o->part, name, len);
-	memcpy(o->part + len, ".part", sizeof(".part"));
+	part_name(o, len);
+	part_shown(o, shown);
 	return in_place ? open_in_place(o) : 0;
 }
 
@@ -222,8 +264,8 @@ meta_write(const struct output *o, const struct remote *rm)
 		return;
 	n = snprintf(line, sizeof(line), "%s %s\n", s, t);
 	if ((r = sidecar_write(o, line, (size_t)n)) < 0)
-		log_msg(LOG_WARNING, -r, "cannot record what %s.part holds; -C - will start "
-		    "it over", o->shown);
+		log_msg(LOG_WARNING, -r, "cannot record what %s holds; -C - will start "
+		    "it over", o->shown_part);
 }
 
 uint64_t
@@ -232,6 +274,7 @@ output_part_offset(const struct output *o, const struct remote *rm)
 	struct remote m;
 	struct stat st;
 	uint64_t off = 0;
+	bool same;
 	int fd;
 
 	if (o->kind != OUT_FILE)
@@ -240,10 +283,18 @@ output_part_offset(const struct output *o, const struct remote *rm)
 	if (fd == -1)
 		return 0;
 	/* Only a partial download of this very version is continued. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && meta_read(o, fd, &m) == 0 &&
-	    m.size == rm->size && m.mtime == rm->mtime && (uint64_t)st.st_size <= rm->size)
-		off = (uint64_t)st.st_size;
+	same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && meta_read(o, fd, &m) == 0 &&
+	    m.size == rm->size && m.mtime == rm->mtime && (uint64_t)st.st_size <= rm->size;
 	(void)close(fd);	/* read-only */
+	/* Say which, as wget does: a silent restart looks like a lost download. */
+	if (same) {
+		off = (uint64_t)st.st_size;
+		log_msg(LOG_NOTICE, 0, "resuming %s at %" PRIu64 " of %" PRIu64, o->shown, off,
+		    rm->size);
+	} else {
+		log_msg(LOG_NOTICE, 0, "%s: no record of what it holds (or the remote file "
+		    "changed): starting over", o->shown_part);
+	}
 	return off;
 }
 
@@ -259,17 +310,17 @@ output_begin(struct output *o, uint64_t offset, const struct remote *rm)
 	o->fd = openat(o->dirfd, o->part, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY | O_CLOEXEC, 0666);
 	if (o->fd == -1) {
-		log_msg(LOG_ERR, errno, "cannot open %s.part", o->shown);
+		log_msg(LOG_ERR, errno, "cannot open %s", o->shown_part);
 		return FGET_WRITE;
 	}
 	if (!ours(o->fd, &st) || (uint64_t)st.st_size < offset) {
-		log_msg(LOG_ERR, 0, "refusing to write %s.part: not a regular file of ours",
-		    o->shown);
+		log_msg(LOG_ERR, 0, "refusing to write %s: not a regular file of ours",
+		    o->shown_part);
 		output_abort(o);
 		return FGET_WRITE;
 	}
 	if (ftruncate(o->fd, (off_t)offset) == -1) {
-		log_msg(LOG_ERR, errno, "cannot truncate %s.part", o->shown);
+		log_msg(LOG_ERR, errno, "cannot truncate %s", o->shown_part);
 		output_abort(o);
 		return FGET_WRITE;
 	}
@@ -351,8 +402,8 @@ output_write(struct output *o, const char *buf, size_t len)
 	else
 		r = io_write_all(o->fd, buf, len, -1);
 	if (r < 0) {
-		log_msg(LOG_ERR, -r, "cannot write to %s%s", o->shown,
-		    o->kind == OUT_FILE ? ".part" : "");
+		log_msg(LOG_ERR, -r, "cannot write to %s", o->kind == OUT_FILE ? o->shown_part :
+		    o->shown);
 		return FGET_WRITE;
 	}
 	if (o->kind == OUT_STREAM)
@@ -379,16 +430,16 @@ output_finish(struct output *o, const struct remote *rm)
 	if (ftruncate(fd, (off_t)o->pos) == -1 ||
 	    (what = "set the mtime of", futimens(fd, ts)) == -1 ||
 	    (what = "sync", fsync(fd)) == -1) {
-		log_msg(LOG_ERR, errno, "cannot %s %s.part", what, o->shown);
+		log_msg(LOG_ERR, errno, "cannot %s %s", what, o->shown_part);
 		(void)close(fd);	/* already failed */
 		return FGET_WRITE;
 	}
 	if (close(fd) == -1) {
-		log_msg(LOG_ERR, errno, "cannot write %s.part", o->shown);
+		log_msg(LOG_ERR, errno, "cannot write %s", o->shown_part);
 		return FGET_WRITE;
 	}
 	if (renameat(o->dirfd, o->part, o->dirfd, o->name) == -1) {
-		log_msg(LOG_ERR, errno, "cannot rename %s.part to %s", o->shown, o->shown);
+		log_msg(LOG_ERR, errno, "cannot rename %s to %s", o->shown_part, o->shown);
 		return FGET_WRITE;
 	}
 	return 0;

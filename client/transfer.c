@@ -49,12 +49,33 @@ int
 transfer_error(struct fget *f, const struct url *u, const struct answer *a)
 {
 	char shown[512], text[FS_LOG_FIELD_MAX];
+	bool listed = u->dir || f->opt->list;	/* LIST was sent, else STAT or GET */
+	const char *hint = "";
 
+	/* 400 is both "GET of a directory" and "LIST of a file": guess from the verb. */
+	if (a->code == 400)
+		hint = !listed ? " (a directory? end the URL with '/' to list it)" : u->dir ?
+		    " (a file? drop the final '/' to download it)" :
+		    " (a file? drop -l to download it)";
 	f->last_err = a->code;
 	log_msg(LOG_ERR, 0, "%s: %u %s%s", url_format(u, shown, sizeof(shown)), a->code,
-	    conn_show(a->text, strlen(a->text), text, sizeof(text)),
-	    a->code == 400 && !u->dir ? " (a directory? end the URL with '/' to list it)" : "");
+	    conn_show(a->text, strlen(a->text), text, sizeof(text)), hint);
 	return conn_err_status(a->code);
+}
+
+/*
+ * Raw bytes for a terminal, as curl judges them: a NUL in what came.
+ * Unless the user asked for the terminal with -o -, such a body is
+ * refused rather than let it reprogram the terminal.
+ */
+static bool
+binary_to_tty(const struct output *o, const char *buf, size_t n)
+{
+	if (!o->tty_guard || memchr(buf, '\0', n) == NULL)
+		return false;
+	log_msg(LOG_ERR, 0, "binary output can mess up your terminal; use '-o -' to write it "
+	    "there anyway, or -o FILE or -O to save it");
+	return true;
 }
 
 /* Copy the body to o, drawing progress; rm->size is the whole file's. */
@@ -62,20 +83,33 @@ int
 transfer_body(struct fget *f, struct output *o, const struct remote *rm)
 {
 	struct progress p;
-	bool bar = f->opt->progress && !(o->kind == OUT_STREAM && isatty(o->fd));
+	bool bar = f->opt->progress && (f->agg == NULL || !f->agg->on) &&
+	    !(o->kind == OUT_STREAM && isatty(o->fd));
+	uint64_t start = o->pos;
 	size_t n;
 	int r = 0;
 
 	progress_start(&p, bar, o->pos, rm->size);
-	f->conn.tick_ms = bar ? PROGRESS_REDRAW_MS : 0;
+	/* With several files, each bar says which (a single one is curl's bare bar). */
+	if (f->opt->nurls > 1 || f->opt->recursive)
+		progress_label(&p, o->label[0] != '\0' ? o->label : o->shown);
+	f->conn.tick_ms = bar || f->agg != NULL ? PROGRESS_REDRAW_MS : 0;
 	while (f->conn.body_left > 0) {
 		if ((r = conn_body(&f->conn, f->buf, FGET_BUF_SIZE, &n)) != 0)
 			break;
+		if (binary_to_tty(o, f->buf, n)) {
+			r = FGET_WRITE;
+			break;
+		}
 		if ((r = output_write(o, f->buf, n)) != 0)
 			break;
 		progress_update(&p, o->pos);
+		if (f->agg != NULL)
+			progress_update(f->agg, f->agg_done + (o->pos - start));
 	}
 	f->conn.tick_ms = 0;
+	if (f->agg != NULL)
+		f->agg_done += o->pos - start;
 	progress_end(&p, r == 0);
 	return r;
 }

@@ -3,8 +3,12 @@
  * only far enough to tell a continuation byte (0x80-0xBF, half of them C1
  * when alone) inside a valid sequence from a stray one.
  */
+#include <errno.h>
 #include <stdbool.h>
+#include <string.h>
+#include <sys/types.h>
 
+#include "fs-limits.h"
 #include "tty.h"
 
 static bool
@@ -69,4 +73,32 @@ tty_mask(char *s, size_t len)
 			i += n;
 		}
 	}
+}
+
+ssize_t
+tty_name(const char *s, size_t len, char *dst, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char masked[FS_PATH_MAX];
+	size_t i, n = 0;
+
+	if (len >= sizeof(masked))
+		return -ENAMETOOLONG;
+	memcpy(masked, s, len);
+	tty_mask(masked, len);	/* one rule for what a terminal would take as a control */
+	for (i = 0; i < len; i++) {
+		bool esc = masked[i] != s[i];
+
+		if (n + (esc ? 3 : 1) >= size)
+			return -ENAMETOOLONG;
+		if (esc) {
+			dst[n++] = '%';
+			dst[n++] = hex[(unsigned char)s[i] >> 4];
+			dst[n++] = hex[(unsigned char)s[i] & 0xf];
+		} else {
+			dst[n++] = s[i];
+		}
+	}
+	dst[n] = '\0';
+	return (ssize_t)n;
 }

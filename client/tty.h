@@ -6,6 +6,7 @@
 #define FGET_TTY_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Replace, in place, every byte of s[0..len) a terminal could take as a
@@ -14,5 +15,13 @@
  * Valid UTF-8 otherwise passes, so names in any script show as written.
  */
 void tty_mask(char *s, size_t len);
+
+/*
+ * A local file name for the remote name s[0..len) (len < FS_PATH_MAX), as
+ * wget's --restrict-file-names=unix makes one: each byte tty_mask() would
+ * mask becomes %XX, everything else is kept.  Written NUL-terminated to
+ * dst (size bytes); returns its length, or -ENAMETOOLONG if it does not fit.
+ */
+ssize_t tty_name(const char *s, size_t len, char *dst, size_t size);
 
 #endif

@@ -161,6 +161,21 @@ autoindex_html_tail(char *dst, size_t dstsize)
 	return done(&o);
 }
 
+/*
+ * A form, not a link: programs that mirror a listing follow every <a
+ * href>, and would fetch each directory's archive beside its files.
+ */
+int
+autoindex_html_tail_archive(char *dst, size_t dstsize)
+{
+	struct out o = { dst, 0, dstsize, false };
+
+	puts_(&o, "</pre><hr><form method=\"get\"><input type=\"hidden\" name=\"format\" "
+	    "value=\"tar\"><button type=\"submit\">Download this directory as one .tar"
+	    "</button></form>\n</body>\n</html>\n");
+	return done(&o);
+}
+
 /* "07-Dec-2026 04:13", as nginx shows dates, in UTC. */
 static void
 put_list_date(struct out *o, int64_t mtime)

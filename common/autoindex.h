@@ -31,6 +31,9 @@ int autoindex_html_head(const char *path, size_t len, char *dst, size_t dstsize)
 /* The page's end, after the last entry; returns its length. */
 int autoindex_html_tail(char *dst, size_t dstsize);
 
+/* The same with a button that downloads the directory as one tar archive (?format=tar). */
+int autoindex_html_tail_archive(char *dst, size_t dstsize);
+
 /*
  * One entry's line: type 'd' or 'f', name[0..nlen) raw.  The href is
  * percent-encoded, the text HTML-escaped, with bytes that are not UTF-8

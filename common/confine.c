@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +20,8 @@
 
 /* Depth of the fd stack in the walk: deeper paths get -ENAMETOOLONG. */
 #define WALK_DEPTH_MAX	256
+/* How often the walk looks again at a last component swapped between symlink and not. */
+#define WALK_SWAP_TRIES	8
 
 int
 confine_init(struct confine *c, const char *dir, bool show_hidden)
@@ -42,6 +45,7 @@ confine_close(struct confine *c)
 	c->rootfd = -1;
 }
 
+/* -errno, EAGAIN included: see confine_open(). */
 static int
 open_beneath(int rootfd, const char *path, int flags, unsigned long long resolve)
 {
@@ -49,14 +53,8 @@ open_beneath(int rootfd, const char *path, int flags, unsigned long long resolve
 		.flags = (unsigned long long)(flags | O_CLOEXEC),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | resolve,
 	};
-	int tries, fd = -1;
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 
-	/* EAGAIN: a concurrent rename raced the lookup; the kernel asks us to retry. */
-	for (tries = 0; tries < 8; tries++) {
-		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-		if (fd >= 0 || errno != EAGAIN)
-			break;
-	}
 	return fd >= 0 ? fd : -errno;
 }
 
@@ -75,7 +73,13 @@ confine_open(struct confine *c, const char *const comp[], size_t n, int flags)
 		 * which sees every name a link leads through.
 		 */
 		fd = open_beneath(c->rootfd, path, flags, c->show_hidden ? 0 : RESOLVE_NO_SYMLINKS);
-		if (fd != -ENOSYS && !(fd == -ELOOP && !c->show_hidden))
+		/*
+		 * EAGAIN: a rename anywhere on the host moved rename_lock while
+		 * the lookup crossed "..".  On a busy host that can go on for
+		 * any number of retries although nothing beneath the root
+		 * changed; the walk holds fds and has no such window.
+		 */
+		if (fd != -ENOSYS && fd != -EAGAIN && !(fd == -ELOOP && !c->show_hidden))
 			return fd;
 		if (fd == -ENOSYS)
 			c->no_openat2 = true;
@@ -83,16 +87,28 @@ confine_open(struct confine *c, const char *const comp[], size_t n, int flags)
 	return confine_walk(c->rootfd, comp, n, flags, c->show_hidden);
 }
 
-/* The walk's state: a stack of directory fds above the root, and what is left to resolve. */
+/* Where the walk takes its next components from: the request path, or a link's target. */
+struct seg {
+	char	*s;		/* NUL-terminated; allocated for a link's target */
+	size_t	 off;		/* the first byte not consumed yet */
+};
+
+/*
+ * The walk's state: a stack of directory fds above the root, and a stack
+ * of what is left to resolve.  Like the kernel, it keeps each link's
+ * target whole rather than splice it into one fixed buffer, so it
+ * resolves any chain of long targets that openat2() resolves.
+ */
 struct walk {
-	int	fds[WALK_DEPTH_MAX];
-	size_t	depth;			/* fds[0..depth) are open; the root is below them */
-	int	rootfd;
-	char	todo[2 * FS_PATH_MAX];	/* remaining components, '/'-separated */
-	size_t	todo_off;
-	int	hops;
-	int	final;			/* the last component, opened with the caller's flags */
-	bool	show_hidden;
+	int		fds[WALK_DEPTH_MAX];
+	size_t		depth;		/* fds[0..depth) are open; the root is below them */
+	int		rootfd;
+	struct seg	seg[FS_SYMLINK_HOPS + 1];	/* seg[0]: the request path */
+	size_t		nseg;
+	int		hops;
+	int		final;		/* the last component, opened with the caller's flags */
+	bool		show_hidden;
+	char		path[FS_PATH_MAX];
 };
 
 static int
@@ -106,21 +122,35 @@ walk_free(struct walk *w)
 {
 	while (w->depth > 0)
 		(void)close(w->fds[--w->depth]);	/* O_PATH fds: close cannot lose data */
+	while (w->nseg > 1)
+		free(w->seg[--w->nseg].s);
 }
 
-/* Cut the next component off todo into name; false when none is left. */
+/* Drop the link targets that are used up, so a link at the end of another nests no deeper. */
+static void
+walk_pop(struct walk *w)
+{
+	while (w->nseg > 1 && w->seg[w->nseg - 1].s[w->seg[w->nseg - 1].off] == '\0')
+		free(w->seg[--w->nseg].s);
+}
+
+/* Cut the next component off what is left into name; false when none is left. */
 static bool
 walk_next(struct walk *w, char *name, size_t size)
 {
 	for (;;) {
-		char *s = w->todo + w->todo_off, *slash;
+		struct seg *g;
+		char *s, *slash;
 		size_t len;
 
+		walk_pop(w);
+		g = &w->seg[w->nseg - 1];
+		s = g->s + g->off;
 		if (*s == '\0')
 			return false;
 		slash = strchr(s, '/');
 		len = slash != NULL ? (size_t)(slash - s) : strlen(s);
-		w->todo_off += len + (slash != NULL);
+		g->off += len + (slash != NULL);
 		if (len == 0 || (len == 1 && s[0] == '.'))
 			continue;
 		if (len >= size)
@@ -131,37 +161,78 @@ walk_next(struct walk *w, char *name, size_t size)
 	}
 }
 
-/* Replace the symlink name (in cur) by its target in front of what is left. */
+/*
+ * Push the target of the symlink linkfd (O_PATH | O_NOFOLLOW) in front of
+ * what is left.  Reading it through the fd, not by name, reads the link
+ * that was looked at, even if its name is now something else.
+ */
 static int
-walk_follow(struct walk *w, const char *name)
+walk_follow(struct walk *w, int linkfd)
 {
-	char target[FS_PATH_MAX], *rest = w->todo + w->todo_off;
-	size_t rlen = strlen(rest);
+	char target[FS_PATH_MAX], *copy;
 	ssize_t tlen;
 
 	if (++w->hops > FS_SYMLINK_HOPS)
 		return -ELOOP;
-	tlen = readlinkat(walk_cur(w), name, target, sizeof(target));
+	tlen = readlinkat(linkfd, "", target, sizeof(target));
 	if (tlen < 0)
 		return -errno;
 	if ((size_t)tlen >= sizeof(target))
 		return -ENAMETOOLONG;
 	if (tlen == 0 || target[0] == '/')
 		return -EXDEV;		/* absolute: it names something outside the root */
-	if ((size_t)tlen + 1 + rlen + 1 > sizeof(w->todo))
-		return -ENAMETOOLONG;
-	memmove(w->todo + tlen + 1, rest, rlen + 1);
-	memcpy(w->todo, target, (size_t)tlen);
-	w->todo[tlen] = '/';
-	w->todo_off = 0;
+	walk_pop(w);
+	/* At most FS_SYMLINK_HOPS targets above the path: the hop limit bounds the stack. */
+	if ((copy = malloc((size_t)tlen + 1)) == NULL)
+		return -ENOMEM;
+	memcpy(copy, target, (size_t)tlen);
+	copy[tlen] = '\0';
+	w->seg[w->nseg++] = (struct seg){ .s = copy };
 	return 0;
+}
+/* Open name in dirfd without following it, and fstat what was opened into *st. */
+static int
+open_here(int dirfd, const char *name, int flags, struct stat *st)
+{
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd == -1)
+		return -errno;
+	if (fstat(fd, st) == -1) {
+		int e = errno;
+
+		(void)close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/*
+ * Open the last component with the caller's flags.  A symlink there is
+ * ELOOP (O_NOFOLLOW), so it is opened again with O_PATH, to be read
+ * through that fd.  A name that is no symlink by then was replaced in
+ * between: look again, a few times, then give up with EAGAIN (503).
+ */
+static int
+open_last(int dirfd, const char *name, int flags, struct stat *st)
+{
+	int tries, fd;
+
+	for (tries = 0; tries < WALK_SWAP_TRIES; tries++) {
+		if ((fd = open_here(dirfd, name, flags, st)) != -ELOOP)
+			return fd;
+		if ((fd = open_here(dirfd, name, O_PATH, st)) < 0 || S_ISLNK(st->st_mode))
+			return fd;
+		(void)close(fd);
+	}
+	return -EAGAIN;
 }
 
 static int
 walk_step(struct walk *w, const char *name, bool last, int flags)
 {
 	struct stat st;
-	int fd;
+	int fd, r;
 
 	if (strcmp(name, "..") == 0) {
 		if (w->depth == 0)
@@ -172,20 +243,16 @@ walk_step(struct walk *w, const char *name, bool last, int flags)
 	/* Reached through a link ("." and ".." are gone by now): hidden means hidden. */
 	if (!w->show_hidden && name[0] == '.')
 		return -ENOENT;
-	/* The last component opens with the caller's flags; O_NOFOLLOW makes a symlink ELOOP. */
-	fd = openat(walk_cur(w), name, (last ? flags : O_PATH) | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 && !(last && errno == ELOOP))
-		return -errno;
-	if (fd >= 0 && fstat(fd, &st) == -1) {
-		int e = errno;
-
+	if (last)
+		fd = open_last(walk_cur(w), name, flags, &st);
+	else
+		fd = open_here(walk_cur(w), name, O_PATH, &st);
+	if (fd < 0)
+		return fd;
+	if (S_ISLNK(st.st_mode)) {
+		r = walk_follow(w, fd);
 		(void)close(fd);
-		return -e;
-	}
-	if (fd == -1 || S_ISLNK(st.st_mode)) {
-		if (fd >= 0)
-			(void)close(fd);
-		return walk_follow(w, name);
+		return r;
 	}
 	if (last) {
 		w->final = fd;
@@ -199,26 +266,32 @@ walk_step(struct walk *w, const char *name, bool last, int flags)
 	return 0;
 }
 
+/* Whether a component other than "." is left, in the current target or below it. */
 static bool
 walk_more(const struct walk *w)
 {
-	const char *s = w->todo + w->todo_off;
+	size_t i;
 
-	for (; *s != '\0'; s++)
-		if (*s != '/' && !(s[0] == '.' && (s[1] == '/' || s[1] == '\0')))
-			return true;
+	for (i = w->nseg; i-- > 0;) {
+		const char *s = w->seg[i].s + w->seg[i].off;
+
+		for (; *s != '\0'; s++)
+			if (*s != '/' && !(s[0] == '.' && (s[1] == '/' || s[1] == '\0')))
+				return true;
+	}
 	return false;
 }
 
 int
 confine_walk(int rootfd, const char *const comp[], size_t n, int flags, bool show_hidden)
 {
-	struct walk w = { .rootfd = rootfd, .final = -1, .show_hidden = show_hidden };
+	struct walk w = { .rootfd = rootfd, .final = -1, .show_hidden = show_hidden, .nseg = 1 };
 	char name[NAME_MAX + 2];
 	int r = 0, fd;
 
-	if (path_join(comp, n, w.todo, sizeof(w.todo)) < 0)
+	if (path_join(comp, n, w.path, sizeof(w.path)) < 0)
 		return -ENAMETOOLONG;
+	w.seg[0].s = w.path;
 	while (r == 0 && walk_next(&w, name, sizeof(name)))
 		r = walk_step(&w, name, !walk_more(&w), flags);
 	if (r < 0) {

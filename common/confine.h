@@ -30,7 +30,10 @@ void confine_close(struct confine *c);
  * O_CLOEXEC is always added).  Symlinks are followed while they stay
  * beneath the root.  Returns the fd, or -errno: -EXDEV when the path
  * leaves the root (absolute symlink, too many ".."), -ELOOP for a loop
- * or a magic link, -ENOENT, -ENOTDIR, -EACCES as the kernel says.
+ * or a magic link, -ENOENT, -ENOTDIR, -EACCES as the kernel says, and
+ * -EAGAIN only when the last name kept being swapped between a symlink
+ * and something else while it was looked up (openat2()'s EAGAIN, which a
+ * rename anywhere on the host can cause, takes the walk instead).
  */
 int confine_open(struct confine *c, const char *const comp[], size_t n, int flags);
 

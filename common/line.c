@@ -84,6 +84,9 @@ line_until(struct linebuf *lb, int fd, int64_t deadline, size_t (*end_of)(const 
 		enum line_status st;
 		int r;
 
+		/* A line read ahead under a larger max (the dialect's choice) still counts. */
+		if (n > lb->max)
+			return LINE_TOOLONG;
 		if (n > 0) {
 			*ret_n = n;
 			return LINE_OK;

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -21,17 +23,66 @@ static int max_level = LOG_DEBUG;
 static bool prefix = true;
 static int logfd = STDERR_FILENO;	/* -1: lines go nowhere */
 static long syslog_pid;			/* > 0: logfd is syslog's socket */
+static void (*before)(void);		/* set once by a client, read-only after */
 
+/* JOURNAL_STREAM is "DEV:INO" of journald's stream, when systemd gave us one. */
+static bool
+is_journal(const struct stat *st)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	char want[48];
+
+	if (js == NULL)
+		return false;
+	(void)snprintf(want, sizeof(want), "%ju:%ju", (uintmax_t)st->st_dev,
+	    (uintmax_t)st->st_ino);
+	return strcmp(js, want) == 0;
+}
+
+static bool
+is_stdout(const struct stat *st)
+{
+	struct stat out;
+
+	return fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == st->st_dev &&
+	    out.st_ino == st->st_ino;
+}
+
+/*
+ * The "<N>" prefix is for readers of a stream: journald, s6-log, svlogd,
+ * a log pipe.  A terminal or a plain file (start-stop-daemon --output) is
+ * read by a person, who gets the bare line.  fstat(), not isatty(): a
+ * handler started under --handler-seccomp may not call ioctl(), and a
+ * character device is a terminal or /dev/null, where it makes no odds.
+ */
 void
 log_init(const char *name)
 {
+	struct stat st;
+
 	prog = name;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return;
+	prefix = !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode));
+	/*
+	 * A socket that is neither journald's stream nor our stdout (the
+	 * connection, under xinetd: the handler sees to that one) is syslog's,
+	 * handed down by filesvc-inetd --syslog: write what syslog reads.
+	 */
+	if (S_ISSOCK(st.st_mode) && !is_journal(&st) && !is_stdout(&st))
+		syslog_pid = (long)getpid();
 }
 
 void
 log_set_prefix(bool on)
 {
 	prefix = on;
+}
+
+void
+log_set_before(void (*fn)(void))
+{
+	before = fn;
 }
 
 void
@@ -56,6 +107,17 @@ log_to_syslog(void)
 	}
 	logfd = fd;
 	syslog_pid = (long)getpid();
+	return 0;
+}
+
+int
+log_syslog_as_stderr(void)
+{
+	if (syslog_pid == 0 || logfd < 0)
+		return -EBADF;
+	/* dup2() leaves the copy without FD_CLOEXEC: children inherit it as fd 2. */
+	if (dup2(logfd, STDERR_FILENO) == -1)
+		return -errno;
 	return 0;
 }
 
@@ -94,6 +156,8 @@ vlog_msg(int prio, int err, const char *fmt, va_list ap)
 	 * journal stream never interleave.  Nothing useful can be done if
 	 * stderr itself fails.
 	 */
+	if (before != NULL && syslog_pid == 0)
+		before();
 	(void)!write(logfd, line, (size_t)n);
 }
 

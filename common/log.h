@@ -11,13 +11,17 @@
 #include <stddef.h>
 #include <syslog.h>
 
-/* Set the program name that starts every line; call once, first thing. */
+/*
+ * Set the program name that starts every line; call once, first thing.
+ * Lines carry the "<prio>" prefix unless stderr is a terminal or a
+ * regular file; on a socket that is neither journald's stream
+ * (JOURNAL_STREAM) nor stdout, they are syslog datagrams.
+ */
 void log_init(const char *prog);
 
 /*
- * Whether lines carry the "<prio>" prefix journald and s6-log read: on by
- * default for servers, whose stderr is a journal or a log pipe; a client
- * talking to a person turns it off.
+ * Whether lines carry the "<prio>" prefix journald reads, whatever
+ * log_init() chose: a client talking to a person turns it off.
  */
 void log_set_prefix(bool on);
 
@@ -29,8 +33,22 @@ void log_set_prefix(bool on);
  */
 int log_to_syslog(void);
 
+/*
+ * After log_to_syslog(): make fd 2 that socket too, so that children
+ * writing their lines to stderr reach syslog (their log_init() sees a
+ * socket that is neither journald's stream nor their stdout, and writes
+ * syslog's format).  Returns 0 or -errno.
+ */
+int log_syslog_as_stderr(void);
+
 /* Lower than this priority (a larger number) is not written: -q, -v. */
 void log_set_level(int max_prio);
+
+/*
+ * Call fn (NULL: nothing) before each line is written to stderr: a client
+ * drawing a progress bar there ends the bar's line first.
+ */
+void log_set_before(void (*fn)(void));
 
 /* err is an errno value appended as ": strerror(err)", or 0 for none. */
 void log_msg(int prio, int err, const char *fmt, ...)

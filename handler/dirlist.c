@@ -19,8 +19,8 @@ _Static_assert(sizeof(struct dirlist_entry) == 32, "the sort moves whole entries
 _Static_assert((uint64_t)FS_LIST_MAX * (NAME_MAX + 1) <= UINT32_MAX,
     "a listing's names fit in 32-bit offsets and its count in 32-bit counters");
 
-static int
-grow(void **p, size_t *cap, size_t need, size_t elem)
+int
+dirlist_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap = *cap == 0 ? 256 : *cap;
 	void *np;
@@ -57,8 +57,8 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 		return -EFBIG;
 	if (nlen > NAME_MAX + 1)
 		return -ENAMETOOLONG;	/* not from a kernel we know */
-	if (grow((void **)&d->e, &d->cap, d->n + 1, sizeof(*d->e)) < 0 ||
-	    grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
+	if (dirlist_grow((void **)&d->e, &d->cap, d->n + 1, sizeof(*d->e)) < 0 ||
+	    dirlist_grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
 		return -ENOMEM;
 	memcpy(d->names + d->names_len, name, nlen);
 	d->e[d->n++] = (struct dirlist_entry){
@@ -74,10 +74,37 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 }
 
 /*
+ * Whether the handler's user may read what st describes, and search it if
+ * it is a directory, by its mode bits as the kernel would judge them (POSIX
+ * ACLs are not consulted): what it could only refuse is not listed.
+ */
+static bool
+entry_readable(const struct session *s, const struct stat *st)
+{
+	unsigned want = S_ISDIR(st->st_mode) ? 5 : 4, bits;
+	int i;
+
+	if (s->uid == 0)
+		return true;
+	if (st->st_uid == s->uid)
+		bits = (st->st_mode >> 6) & 7;
+	else if (st->st_gid == s->gid)
+		bits = (st->st_mode >> 3) & 7;
+	else {
+		bits = st->st_mode & 7;
+		for (i = 0; i < s->ngroups; i++)
+			if (s->groups[i] == st->st_gid)
+				bits = (st->st_mode >> 3) & 7;
+	}
+	return (bits & want) == want;
+}
+
+/*
  * What a directory entry stands for, judged without following links; a
  * symlink is followed only through confine_open(), so one that dangles
  * or leaves the root is left out.  Returns 1 when it is listed, 0 when
- * not, -EACCES when the directory cannot be searched.
+ * not, -EACCES when the directory cannot be searched, or the transient
+ * error (EMFILE, ENOMEM...) that kept a link from being judged.
  */
 static int
 entry_stat(struct session *s, int dirfd, struct target *t, const char *name, struct stat *st)
@@ -91,13 +118,14 @@ entry_stat(struct session *s, int dirfd, struct target *t, const char *name, str
 	if (S_ISLNK(st->st_mode)) {
 		t->comp[t->n] = name;
 		if ((fd = confine_open(&s->root, t->comp, t->n + 1, O_PATH)) < 0)
-			return 0;
+			/* Out of descriptors or memory says nothing of the link: fail, never drop it. */
+			return fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM || fd == -EAGAIN ? fd : 0;
 		ok = fstat(fd, st) == 0;
 		(void)close(fd);
 		if (!ok)
 			return 0;
 	}
-	return S_ISREG(st->st_mode) || S_ISDIR(st->st_mode);
+	return (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) && entry_readable(s, st);
 }
 
 static bool

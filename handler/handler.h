@@ -14,11 +14,15 @@
 #include <stdint.h>
 
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "confine.h"
 #include "io.h"
 #include "line.h"
 #include "request.h"
+
+/* Supplementary groups remembered; a user in more is judged by the first ones only. */
+#define FS_GROUPS_MAX	64
 
 enum dialect {
 	DIALECT_AUTO,		/* the first request line decides */
@@ -35,6 +39,7 @@ struct options {
 	uint64_t	 max_entries;	/* a listing of more answers 500: bounds memory */
 	enum dialect	 dialect;
 	const char	*index;		/* HTTP: serve this file of a directory instead of a listing */
+	bool		 no_archive;	/* HTTP: no ?format=tar */
 };
 
 struct session {
@@ -45,9 +50,15 @@ struct session {
 	bool			 gone;		/* the client left or a promise broke: stop */
 	char			 peer[80];	/* "ip:port", for log lines */
 	/* Per request, for its log line. */
-	uint64_t		 sent;
+	uint64_t		 sent;		/* body bytes sent */
+	uint64_t		 promised;	/* body bytes its header promised */
 	int64_t			 started_ms;
 	int64_t			 first_deadline;	/* the first request's, once the dialect was chosen */
+	/* Who the handler runs as, read before the sandbox: listings leave out what it cannot read. */
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 ngroups;
+	gid_t			 groups[FS_GROUPS_MAX];
 	struct linebuf		 in;		/* last: a request touches only its start */
 };
 
@@ -75,6 +86,15 @@ session_deadline(struct session *s)
 
 	s->first_deadline = 0;
 	return d != 0 ? d : io_now_ms() + (int64_t)s->opt->timeout_s * 1000;
+}
+
+/* A request begins: its clock and its byte counts, for its log line. */
+static inline void
+session_request_begins(struct session *s)
+{
+	s->started_ms = io_now_ms();
+	s->sent = 0;
+	s->promised = 0;
 }
 
 /* protocol1.c and httpserve.c: each serves requests of its dialect until the connection ends. */
@@ -125,6 +145,9 @@ struct dirlist_entry {
  * either.
  */
 int dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d);
+
+/* Grow the array *p of *cap elements of elem bytes to hold need: 0, or -ENOMEM. */
+int dirlist_grow(void **p, size_t *cap, size_t need, size_t elem);
 void dirlist_free(struct dirlist *d);
 
 /* listbody.c: a listing's body, counted, then formatted and sent in chunks. */
@@ -136,14 +159,15 @@ enum listbody_format {
 
 /*
  * The exact length of d's body in format; path[0..len) (decoded, ending
- * in '/') titles an HTML page.
+ * in '/') titles an HTML page, which offers the directory's archive when
+ * archive is true.
  */
 uint64_t listbody_length(const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len);
+    const char *path, size_t len, bool archive);
 
 /* Send that body, exactly those bytes, after its header; 0 or -errno. */
 int listbody_send(struct session *s, const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len);
+    const char *path, size_t len, bool archive);
 
 /*
  * reply.c: what goes back.  A header whose body (body bytes) follows at
@@ -153,6 +177,8 @@ int listbody_send(struct session *s, const struct dirlist *d, enum listbody_form
  */
 int reply_header(struct session *s, const char *header, size_t len, uint64_t body);
 int reply_buffer(struct session *s, const char *buf, size_t len);
+/* Part of a body: more says more follows at once (MSG_MORE on a socket). */
+int reply_part(struct session *s, const char *buf, size_t len, bool more);
 int reply_file(struct session *s, int fd, uint64_t offset, uint64_t count);
 
 /* One log line for a request: code 0 is shown as OK (protocol 1's success). */

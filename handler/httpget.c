@@ -10,11 +10,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "httpcond.h"
 #include "httpreply.h"
 #include "mime.h"
 #include "pct.h"
 
+/*
+ * Bytes a Location's path escapes beyond those every path does: '\\', which
+ * browsers read as '/' ("/\\evil.example/" would be "//evil.example/", another
+ * host), and what would end or confuse the path: '?', '#', quotes, brackets.
+ */
+#define REDIRECT_ESCAPED	"\\?#\"'<>`{|}^[]"
 /* A query longer than this is left out of a redirect rather than copied. */
 #define REDIRECT_QUERY_MAX	1024
 
@@ -70,7 +77,8 @@ redirect(struct session *s, struct exchange *x, const struct target *t)
 	memcpy(loc, field, len);
 	for (i = 0; i < t->n; i++) {
 		loc[len++] = '/';
-		n = pct_encode(t->comp[i], strlen(t->comp[i]), "?#", loc + len, sizeof(loc) - len);
+		n = pct_encode(t->comp[i], strlen(t->comp[i]), REDIRECT_ESCAPED, loc + len,
+		    sizeof(loc) - len);
 		if (n < 0) {
 			httpreply_error(s, x, 414, NULL);
 			return;
@@ -123,7 +131,8 @@ send_listing(struct session *s, struct exchange *x, const struct dirlist *d,
 {
 	const char *path = x->req->path;
 	size_t plen = x->req->path_len, i;
-	uint64_t len = listbody_length(d, format, path, plen);
+	bool archive = !s->opt->no_archive;
+	uint64_t len = listbody_length(d, format, path, plen, archive);
 	struct httpreply r;
 
 	for (i = 0; formats[i].format != format; i++)
@@ -137,7 +146,7 @@ send_listing(struct session *s, struct exchange *x, const struct dirlist *d,
 		httpreply_add(&r, "Content-Security-Policy: default-src 'none'; "
 		    "style-src 'unsafe-inline'");
 	if (httpreply_send(s, &r, len, x->head ? 0 : len) == 0 && !x->head && len > 0)
-		(void)listbody_send(s, d, format, path, plen);	/* a failure sets s->gone */
+		(void)listbody_send(s, d, format, path, plen, archive);	/* a failure sets s->gone */
 }
 
 static void
@@ -155,6 +164,25 @@ answer_listing(struct session *s, struct exchange *x, int fd, struct target *t)
 	else
 		httpreply_error(s, x, r == -EFBIG ? 500 : (int)status_from_errno(-r), NULL);
 	dirlist_free(&d);
+}
+
+static bool
+wants_archive(const struct http_request *req)
+{
+	struct http_slice v;
+
+	return http_query_param(req->query, "format", &v) && v.len == 3 &&
+	    memcmp(v.s, "tar", 3) == 0;
+}
+
+static void
+answer_archive(struct session *s, struct exchange *x, int fd, struct target *t,
+    const struct stat *st)
+{
+	if (s->opt->no_archive)
+		httpreply_error(s, x, 404, NULL);	/* as if there were no such format */
+	else
+		archive_answer(s, x, fd, t, st);
 }
 
 /* --index NAME: the directory's NAME instead of its listing, when it is a regular file. */
@@ -196,6 +224,8 @@ httpget_answer(struct session *s, struct exchange *x)
 	}
 	if (S_ISDIR(st.st_mode) && !slash)
 		redirect(s, x, &t);
+	else if (S_ISDIR(st.st_mode) && wants_archive(req))
+		answer_archive(s, x, fd, &t, &st);
 	else if (S_ISDIR(st.st_mode) && (s->opt->index == NULL || !answer_index(s, x, &t)))
 		answer_listing(s, x, fd, &t);
 	else if (!S_ISDIR(st.st_mode) && slash)

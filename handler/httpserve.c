@@ -48,8 +48,7 @@ head_failed(struct session *s, enum line_status ls)
 			log_msg(LOG_WARNING, errno, "%s: cannot read request", s->peer);
 		return;
 	}
-	s->started_ms = io_now_ms();
-	s->sent = 0;
+	session_request_begins(s);
 	httpreply_error(s, &x, code, NULL);
 	log_refusal(s, code, buf, len);
 }
@@ -194,10 +193,11 @@ serve_one(struct session *s, struct http_request *req)
 		head_failed(s, ls);
 		return false;
 	}
-	s->started_ms = io_now_ms();
-	s->sent = 0;
+	session_request_begins(s);
 	st = shaped ? http_parse_head(head, len, req) : FS_E400;
 	if (st != FS_OK) {
+		/* An answer to HEAD has no body, even when the rest of its head is unreadable. */
+		x.head = len >= 5 && memcmp(head, "HEAD ", 5) == 0;
 		httpreply_error(s, &x, (int)st, NULL);
 		log_refusal(s, (int)st, head, len);
 		return false;

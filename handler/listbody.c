@@ -77,7 +77,7 @@ entry_line(const struct dirlist *d, size_t i, enum listbody_format format, char 
 /* Every byte of the body, in order, into k. */
 static void
 emit(struct sink *k, const struct dirlist *d, enum listbody_format format, const char *path,
-    size_t len)
+    size_t len, bool archive)
 {
 	char line[LINE_ROOM];
 	size_t i;
@@ -89,29 +89,30 @@ emit(struct sink *k, const struct dirlist *d, enum listbody_format format, const
 	for (i = 0; i < d->n && k->err == 0; i++)
 		put(k, line, entry_line(d, i, format, line, sizeof(line)));
 	if (format == LISTBODY_HTML)
-		put(k, line, autoindex_html_tail(line, sizeof(line)));
+		put(k, line, archive ? autoindex_html_tail_archive(line, sizeof(line)) :
+		    autoindex_html_tail(line, sizeof(line)));
 	else if (format == LISTBODY_JSON)
 		put(k, "\n]\n", 3);
 }
 
 uint64_t
 listbody_length(const struct dirlist *d, enum listbody_format format, const char *path,
-    size_t len)
+    size_t len, bool archive)
 {
 	struct sink k = { .s = NULL };
 
-	emit(&k, d, format, path, len);
+	emit(&k, d, format, path, len, archive);
 	return k.total;
 }
 
 int
 listbody_send(struct session *s, const struct dirlist *d, enum listbody_format format,
-    const char *path, size_t len)
+    const char *path, size_t len, bool archive)
 {
 	char buf[CHUNK];
 	struct sink k = { .s = s, .buf = buf };
 
-	emit(&k, d, format, path, len);
+	emit(&k, d, format, path, len, archive);
 	flush(&k);
 	return k.err;
 }

@@ -30,7 +30,7 @@
 static const char usage[] =
     "Usage: filesvc-handler [--root DIR] [--timeout SECONDS] [--show-hidden]\n"
     "                       [--max-entries N] [--no-sandbox] [--proxy-protocol]\n"
-    "                       [--dialect auto|http|filesvc] [--index NAME]\n"
+    "                       [--dialect auto|http|filesvc] [--index NAME] [--no-archive]\n"
     "Serve one connection: requests on stdin, answers on stdout, log on stderr.\n"
     "It speaks filesvc protocol 1 and HTTP/1.1; the first request line decides.\n"
     "\n"
@@ -44,6 +44,7 @@ static const char usage[] =
     "                         HTTP/1.x, else protocol 1; http or filesvc: only that\n"
     "  -i, --index NAME       HTTP: serve a directory's file NAME (e.g. index.html),\n"
     "                         when it has one, instead of its listing\n"
+    "  -A, --no-archive       HTTP: no directory as one tar archive (?format=tar)\n"
     "  -P, --proxy-protocol   expect a PROXY v1/v2 header first (behind HAProxy)\n"
     "  -S, --no-sandbox       do not confine the process with Landlock and seccomp\n"
     "  -h, --help             show this help and exit\n"
@@ -112,6 +113,9 @@ option_set(int c, struct options *opt)
 		return dialect_set(optarg, opt);
 	case 'i':
 		return index_set(optarg, opt);
+	case 'A':
+		opt->no_archive = true;
+		return 0;
 	case 'P':
 		opt->proxy_protocol = true;
 		return 0;
@@ -142,6 +146,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "proxy-protocol", no_argument, NULL, 'P' },
 		{ "dialect", required_argument, NULL, 'd' },
 		{ "index", required_argument, NULL, 'i' },
+		{ "no-archive", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -150,7 +155,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 
 	*opt = (struct options){ .root = DEFAULT_ROOT, .timeout_s = DEFAULT_TIMEOUT,
 	    .max_entries = FS_LIST_MAX };
-	while (r == 0 && (c = getopt_long(argc, argv, "r:t:am:SPd:i:hV", longopts, NULL)) != -1)
+	while (r == 0 && (c = getopt_long(argc, argv, "r:t:am:SPd:i:AhV", longopts, NULL)) != -1)
 		r = option_set(c, opt);
 	if (r == 0 && optind != argc) {
 		log_msg(LOG_ERR, 0, "unexpected argument '%s'", argv[optind]);

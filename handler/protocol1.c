@@ -86,12 +86,9 @@ protocol1_serve(struct session *s)
 				log_msg(LOG_WARNING, errno, "%s: cannot read request", s->peer);
 			return;
 		}
-		s->started_ms = io_now_ms();
-		s->sent = 0;
+		session_request_begins(s);
 		if (ls != LINE_OK)
 			more = refuse(s, ls, FS_OK, NULL, 0);
-		else if (len + 1 > FS_LINE_MAX)
-			more = refuse(s, LINE_TOOLONG, FS_E414, NULL, 0);
 		else if ((st = request_parse(line, len, &req)) != FS_OK)
 			more = refuse(s, ls, st, line, len);
 		else

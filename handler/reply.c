@@ -38,17 +38,28 @@ reply_header(struct session *s, const char *header, size_t len, uint64_t body)
 {
 	int flags = body > 0 && s->out_is_socket ? MSG_MORE : 0;
 
+	s->promised += body;
 	return gone_if(s, io_send_all(s->out, header, len, flags, (int)s->opt->timeout_s * 1000));
+}
+
+int
+reply_part(struct session *s, const char *buf, size_t len, bool more)
+{
+	int ms = (int)s->opt->timeout_s * 1000, r;
+
+	if (more && s->out_is_socket)
+		r = io_send_all(s->out, buf, len, MSG_MORE, ms);
+	else
+		r = io_write_all(s->out, buf, len, ms);
+	if (r == 0)
+		s->sent += len;
+	return gone_if(s, r);
 }
 
 int
 reply_buffer(struct session *s, const char *buf, size_t len)
 {
-	int r = io_write_all(s->out, buf, len, (int)s->opt->timeout_s * 1000);
-
-	if (r == 0)
-		s->sent += len;
-	return gone_if(s, r);
+	return reply_part(s, buf, len, false);
 }
 
 /* One sendfile() call's share: large enough to amortise the call, small enough to stay fair. */
@@ -141,12 +152,19 @@ reply_file(struct session *s, int fd, uint64_t offset, uint64_t count)
 void
 reply_log(struct session *s, const char *method, const char *path, size_t len, int code)
 {
-	char shown[FS_LOG_FIELD_MAX], status[8];
+	char shown[FS_LOG_FIELD_MAX], status[8], cut[64] = "";
 	int64_t ms = io_now_ms() - s->started_ms;
 	int prio = code < 400 ? LOG_INFO : (code >= 500 ? LOG_ERR : LOG_WARNING);
 
 	(void)snprintf(status, sizeof(status), code == 0 ? "OK" : "%d", code);
 	log_escape(path, len, shown, sizeof(shown));
-	log_msg(prio, 0, "%s %s /%s %s %" PRIu64 " %" PRId64 ".%03ds", s->peer, method,
-	    shown[0] == '/' ? shown + 1 : shown, status, s->sent, ms / 1000, (int)(ms % 1000));
+	/* The status says what the header promised; a cut transfer says it was not kept. */
+	if (s->sent < s->promised) {
+		(void)snprintf(cut, sizeof(cut), " cut: %" PRIu64 " of %" PRIu64 " bytes sent",
+		    s->sent, s->promised);
+		prio = LOG_WARNING;
+	}
+	log_msg(prio, 0, "%s %s /%s %s %" PRIu64 " %" PRId64 ".%03ds%s", s->peer, method,
+	    shown[0] == '/' ? shown + 1 : shown, status, s->sent, ms / 1000, (int)(ms % 1000),
+	    cut);
 }

@@ -32,6 +32,7 @@ session_open(struct session *s, const struct options *opt)
 	s->out = STDOUT_FILENO;
 	s->gone = false;
 	s->sent = 0;
+	s->promised = 0;
 	s->started_ms = 0;
 	s->first_deadline = 0;
 	s->root.rootfd = -1;
@@ -47,6 +48,10 @@ session_open(struct session *s, const struct options *opt)
 	if ((S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)) && (r = io_set_nonblock(s->out, 1)) < 0)
 		return r;
 	peer_describe(s->peer, sizeof(s->peer));
+	s->uid = geteuid();
+	s->gid = getegid();
+	if ((s->ngroups = getgroups(FS_GROUPS_MAX, s->groups)) < 0)
+		s->ngroups = 0;		/* more than we keep: judged by uid and gid alone */
 	/* Last: a root that cannot be opened is answered, so the rest must be ready. */
 	return confine_init(&s->root, opt->root, opt->show_hidden);
 }
@@ -95,8 +100,7 @@ session_refuse(struct session *s, int code, const char *reason)
 
 	if (d == DIALECT_AUTO)
 		d = first_line_dialect(s);
-	s->started_ms = io_now_ms();
-	s->sent = 0;
+	session_request_begins(s);
 	if (d == DIALECT_HTTP) {
 		httpreply_refuse(s, code, reason);
 	} else {

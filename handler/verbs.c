@@ -65,13 +65,13 @@ verb_get(struct session *s, const struct request *req)
 static void
 list_send(struct session *s, const struct dirlist *d)
 {
-	uint64_t len = listbody_length(d, LISTBODY_TEXT, "", 0);
+	uint64_t len = listbody_length(d, LISTBODY_TEXT, "", 0, false);
 	char hdr[FS_HEADER_MAX];
 	size_t hlen;
 
 	hlen = (size_t)snprintf(hdr, sizeof(hdr), "OK %" PRIu64 " entries=%zu\n", len, d->n);
 	if (reply_header(s, hdr, hlen, len) == 0 && len > 0)
-		(void)listbody_send(s, d, LISTBODY_TEXT, "", 0);	/* a failure sets s->gone */
+		(void)listbody_send(s, d, LISTBODY_TEXT, "", 0, false);	/* a failure sets s->gone */
 }
 
 enum fs_status

@@ -20,6 +20,8 @@
 #define SV_KILL_DELAY_S	5
 /* How long accepting pauses after EMFILE/ENFILE/ENOBUFS/ENOMEM. */
 #define SV_PAUSE_MS	100
+/* At most one "cannot accept" line per this many ms; the next one counts the pauses between. */
+#define SV_PAUSE_LOG_MS	10000
 /* At most this many accepts per listener readiness, so signals are not starved. */
 #define SV_ACCEPT_BATCH	64
 /*
@@ -42,6 +44,7 @@ struct options {
 	bool		 proxy;			/* --proxy-protocol */
 	bool		 allow_root;		/* --allow-root */
 	bool		 handler_seccomp;	/* --handler-seccomp */
+	bool		 syslog;		/* --syslog */
 	const char	*user;			/* -u USER[:GROUP], or NULL */
 	int		 log_level;		/* -q, -v */
 	char *const	*argv;			/* PROGRAM ARG... */
@@ -73,7 +76,8 @@ struct supervisor {
 	enum phase		 phase;
 	bool			 polling;	/* listeners are in the epoll set */
 	bool			 paused;	/* out of fds: waiting for pausefd */
-	bool			 pause_logged;	/* one line per burst of EMFILE */
+	int64_t			 pause_log_ms;	/* when the last "cannot accept" line was logged */
+	uint64_t		 pauses_quiet;	/* pauses since then, not logged */
 	bool			 status_armed;	/* a STATUS= update is due within a second */
 	bool			 proxy_armed;	/* proxyfd fires by the oldest deadline */
 	uint64_t		 accepted, refused, failed;

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,7 +28,8 @@
 static const char usage[] =
     "Usage: filesvc-inetd [-qv] [-l ADDRESS]... [-c N] [-C N] [-b N] [-t SECONDS]\n"
     "                     [-u USER[:GROUP]] [--allow-root] [--proxy-protocol]\n"
-    "                     [--reuseport] [--handler-seccomp] [--] PROGRAM [ARG]...\n"
+    "                     [--reuseport] [--handler-seccomp] [--syslog]\n"
+    "                     [--] PROGRAM [ARG]...\n"
     "Run PROGRAM once per TCP connection, with the connection on its stdin and stdout.\n"
     "\n"
     "  -l, --listen ADDRESS     listen on HOST:PORT, [IPV6]:PORT, or *:PORT (every\n"
@@ -53,6 +55,8 @@ static const char usage[] =
     "      --handler-seccomp    start PROGRAM under filesvc-handler's seccomp filter\n"
     "                           (loaded once per spawner thread, not once per\n"
     "                           connection); PROGRAM must be filesvc-handler\n"
+    "      --syslog             log to syslog (/dev/log, facility daemon), and so do\n"
+    "                           PROGRAM's lines on its stderr\n"
     "  -q, --quiet              log only problems\n"
     "  -v, --verbose            also log one line per connection (peer, pid, exit, time)\n"
     "  -h, --help               show this help and exit\n"
@@ -60,13 +64,14 @@ static const char usage[] =
     "\n"
     "PROGRAM's environment is ours plus PROTO=TCP, TCPREMOTEIP, TCPREMOTEPORT,\n"
     "TCPLOCALIP, TCPLOCALPORT, REMOTE_ADDR and REMOTE_PORT; its stderr is ours.\n"
-    "Under systemd (Accept=no), READY=1, STATUS= and STOPPING=1 go to NOTIFY_SOCKET.\n"
+    "READY=1, STATUS= and STOPPING=1 go to NOTIFY_SOCKET when it is set (systemd,\n"
+    "start-stop-daemon --notify-await).\n"
     "\n"
     "Exit status: 0 after SIGTERM or SIGINT once the last connection has ended,\n"
     "1 on a server-side failure (e.g. a port in use), 2 on bad usage.\n"
     "Example: filesvc-inetd -l '*:7070' -c 256 -C 16 -u nobody -- filesvc-handler --root /srv/filesvc\n";
 
-enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY, OPT_HANDLER_SECCOMP };
+enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY, OPT_HANDLER_SECCOMP, OPT_SYSLOG };
 
 /* A numeric option through parse_u64_range(), or a specific complaint. */
 static bool
@@ -133,6 +138,9 @@ option_one(struct options *opt, int c, const char *arg, bool *per_source_set)
 	case OPT_HANDLER_SECCOMP:
 		opt->handler_seccomp = true;
 		return true;
+	case OPT_SYSLOG:
+		opt->syslog = true;
+		return true;
 	case 'q':
 		opt->log_level = LOG_WARNING;
 		return true;
@@ -159,6 +167,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "proxy-protocol", no_argument, NULL, OPT_PROXY },
 		{ "reuseport", no_argument, NULL, OPT_REUSEPORT },
 		{ "handler-seccomp", no_argument, NULL, OPT_HANDLER_SECCOMP },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -239,6 +248,22 @@ user_check(struct supervisor *sv)
 	return true;
 }
 
+/*
+ * --syslog: our lines go to /dev/log, and fd 2 becomes that socket too, so
+ * the handlers' lines (written to their stderr) reach syslog as well.
+ */
+static void
+syslog_setup(void)
+{
+	int r;
+
+	if ((r = log_to_syslog()) < 0 || (r = log_syslog_as_stderr()) < 0) {
+		fprintf(stderr, "filesvc-inetd: cannot log to syslog at /dev/log: %s\n",
+		    strerror(-r));
+		exit(FS_EXIT_FAIL);
+	}
+}
+
 /* After binding (and taking systemd's sockets): become -u's user for good. */
 static void
 user_switch(struct supervisor *sv)
@@ -300,6 +325,8 @@ main(int argc, char *argv[])
 		fputs("Try 'filesvc-inetd --help'.\n", stderr);
 		return FS_EXIT_USAGE;
 	}
+	if (opt.syslog)
+		syslog_setup();
 	fds_inherited_cloexec();
 	serve_signals(&sv);	/* before any child exists */
 	if (notify_open(&sv.nt) < 0)

@@ -1,9 +1,9 @@
 /*
  * The service manager's side of filesvc-inetd: sockets passed by systemd
- * and sd_notify() messages.  notify.c is the only file that calls sd_*.
- * libsystemd is loaded (dlopen) only when a service manager started us:
- * run on its own, filesvc-inetd maps none of it.  Built without
- * libsystemd, every function here is a harmless no-op.
+ * and readiness messages (systemd, start-stop-daemon --notify-await, s6).
+ * notify.c is the only file that calls sd_*.  libsystemd is loaded
+ * (dlopen) only when systemd passed sockets: run on its own, filesvc-inetd
+ * maps none of it.  Built without libsystemd, LISTEN_FDS is refused.
  */
 #ifndef FS_INETD_NOTIFY_H
 #define FS_INETD_NOTIFY_H
@@ -19,15 +19,15 @@
 struct notify {
 	void	*lib;				/* NULL: not loaded */
 	int	(*listen_fds)(int unset_environment);
-	int	(*send)(int unset_environment, const char *state);
-	bool	 enabled;			/* a manager reads our messages */
+	int	 fd;				/* NOTIFY_SOCKET, connected; -1: none */
 };
 
 /*
- * Load libsystemd if LISTEN_FDS or NOTIFY_SOCKET is set.  Returns 0
- * (loaded, or not needed), or -ELIBACC when LISTEN_FDS is set and the
- * library cannot be loaded (logged, with the loader's reason); without
- * NOTIFY_SOCKET's library we only warn and serve on without notifying.
+ * Connect to NOTIFY_SOCKET if it is set (before dropping privileges: the
+ * socket may be root's; a failure is logged, and we serve on without
+ * notifying), and load libsystemd if LISTEN_FDS is set.  Returns 0, or
+ * -ELIBACC when LISTEN_FDS is set and the library cannot be loaded
+ * (logged, with the loader's reason).
  */
 int notify_open(struct notify *n);
 void notify_close(struct notify *n);
@@ -40,7 +40,7 @@ void notify_close(struct notify *n);
  */
 int notify_listen_fds(const struct notify *n);
 
-/* Whether a service manager listens (NOTIFY_SOCKET set, libsystemd loaded). */
+/* Whether a service manager listens (NOTIFY_SOCKET set and connected). */
 bool notify_enabled(const struct notify *n);
 
 /*

@@ -1,6 +1,6 @@
 /*
  * The event loop: one epoll set holding the listeners, a signalfd
- * (SIGCHLD, SIGTERM, SIGINT, SIGHUP), four timerfds (accept pause,
+ * (SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2), four timerfds (accept pause,
  * shutdown steps, STATUS= ticks, PROXY header deadlines), the spawner
  * threads' eventfd (pool.c) and, with --proxy-protocol, the connections
  * whose header has not arrived yet.  No signal handler ever runs
@@ -148,13 +148,39 @@ status_tick(struct supervisor *sv)
 	notify_status(&sv->nt, text);
 }
 
+/* SIGUSR1: what STATUS= says, for an administrator with no service manager to ask. */
+static void
+status_log(const struct supervisor *sv)
+{
+	char text[256];
+
+	status_text(sv, text, sizeof(text));
+	log_msg(LOG_NOTICE, 0, "status: %s", text);
+}
+
 /* Out of fds or kernel memory: stop accepting briefly instead of spinning. */
 static void
 accept_pause(struct supervisor *sv, int err)
 {
-	if (!sv->pause_logged)
-		log_msg(LOG_ERR, err, "cannot accept; pausing accepts for %d ms", SV_PAUSE_MS);
-	sv->pause_logged = true;	/* until an accept succeeds: one line per burst */
+	int64_t now = io_now_ms();
+
+	/*
+	 * By time, not per burst: with descriptors for about one connection,
+	 * each child's exit lets one accept succeed and the next fail, so a
+	 * line per burst was a line per connection.
+	 */
+	if (now - sv->pause_log_ms < SV_PAUSE_LOG_MS) {
+		sv->pauses_quiet++;
+	} else {
+		if (sv->pauses_quiet == 0)
+			log_msg(LOG_ERR, err, "cannot accept; pausing accepts for %d ms", SV_PAUSE_MS);
+		else
+			log_msg(LOG_ERR, err, "cannot accept; pausing accepts for %d ms (paused %"
+			    PRIu64 " more times since the last such line)", SV_PAUSE_MS,
+			    sv->pauses_quiet);
+		sv->pause_log_ms = now;
+		sv->pauses_quiet = 0;
+	}
 	sv->paused = true;
 	serve_timer_arm(sv->pausefd, SV_PAUSE_MS, false);
 	serve_listeners_poll(sv);
@@ -293,7 +319,6 @@ accept_batch(struct supervisor *sv, const struct listener *l)
 				break;
 			continue;
 		}
-		sv->pause_logged = false;
 		if (sv->opt->proxy)
 			proxyin_accepted(sv, (uint32_t)(l - sv->ls), fd, &ss, len);
 		else
@@ -532,7 +557,10 @@ signals_dispatch(struct supervisor *sv)
 		case SIGINT:
 			stop_begin(sv, (int)si.ssi_signo);
 			break;
-		default:	/* SIGHUP: nothing to reload; blocked so it cannot kill us */
+		case SIGUSR1:
+			status_log(sv);
+			break;
+		default:	/* SIGHUP, SIGUSR2: nothing to do; blocked so they cannot kill us */
 			break;
 		}
 	}
@@ -556,6 +584,8 @@ serve_signals(struct supervisor *sv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		die(FS_EXIT_FAIL, errno, "cannot block signals");
 	if ((sv->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
@@ -565,10 +595,31 @@ serve_signals(struct supervisor *sv)
 		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
 }
 
+/*
+ * PROGRAM as found in PATH, and its arguments, escaped, for the start-up
+ * line: it says what is served (--root ...), not only which program.
+ */
+static void
+command_line(const struct supervisor *sv, char *dst, size_t size)
+{
+	char word[FS_LOG_LINE_MAX / 2];
+	const char *arg;
+	size_t n = 0;
+	int i;
+
+	dst[0] = '\0';
+	for (i = 0; sv->opt->argv[i] != NULL && n + 1 < size; i++) {
+		arg = i == 0 ? sv->sp.path : sv->opt->argv[i];
+		log_escape(arg, strlen(arg), word, sizeof(word));
+		/* A cut line is acceptable: the log line has a bound anyway. */
+		n += (size_t)snprintf(dst + n, size - n, "%s%s", i > 0 ? " " : "", word);
+	}
+}
+
 void
 serve_setup(struct supervisor *sv)
 {
-	char text[256];
+	char text[256], cmd[FS_LOG_LINE_MAX / 2];
 
 	if ((sv->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		die(FS_EXIT_FAIL, errno, "cannot create an epoll set");
@@ -576,6 +627,7 @@ serve_setup(struct supervisor *sv)
 	sv->stopfd = timer_open();
 	sv->statusfd = timer_open();
 	sv->proxyfd = timer_open();
+	sv->pause_log_ms = io_now_ms() - SV_PAUSE_LOG_MS;	/* the first pause is logged */
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->sigfd, TAG_SIGNAL);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->pausefd, TAG_PAUSE);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
@@ -583,8 +635,9 @@ serve_setup(struct supervisor *sv)
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->proxyfd, TAG_PROXY);
 	ep_ctl(sv, EPOLL_CTL_ADD, sv->pool.donefd, TAG_SPAWNED);
 	serve_listeners_poll(sv);
+	command_line(sv, cmd, sizeof(cmd));
 	log_msg(LOG_NOTICE, 0, "running %s for at most %u connections (%u per source)",
-	    sv->sp.path, sv->opt->max_conn, sv->opt->max_per_source);
+	    cmd, sv->opt->max_conn, sv->opt->max_per_source);
 	status_text(sv, text, sizeof(text));
 	notify_ready(&sv->nt, text);
 }

@@ -1,7 +1,9 @@
 /*
  * Path confinement against a real tree of hostile symlinks: whatever
  * path the input names, the kernel's openat2() and our fallback walk
- * agree, and anything opened lies beneath the root.  With hidden names
+ * agree (long link chains included; openat2's EAGAIN on a busy host takes
+ * the walk, so it cannot make them differ), and anything opened lies
+ * beneath the root.  With hidden names
  * hidden, nothing opened is, or lies beneath, a name starting with '.',
  * however links lead there.
  */
@@ -32,6 +34,30 @@ cleanup(void)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	(void)!system(cmd);
+}
+
+/*
+ * Three links whose ~4000-byte targets each start with the next one: what
+ * is left to resolve grows by a whole target at each hop.  The kernel
+ * resolves them; so must the walk.
+ */
+static void
+make_long_chain(void)
+{
+	char p[256], target[4096];
+	size_t len;
+	int i;
+
+	for (i = 1; i <= 3; i++) {
+		if (i < 3)
+			len = (size_t)snprintf(target, sizeof(target), "long%d", i + 1);
+		else
+			len = (size_t)snprintf(target, sizeof(target), "dir");
+		while (len + 7 < 4000)
+			len += (size_t)snprintf(target + len, sizeof(target) - len, "/sub/..");
+		snprintf(p, sizeof(p), "%s/long%d", root, i);
+		FUZZ_ASSERT(symlink(target, p) == 0);
+	}
 }
 
 static void
@@ -65,6 +91,7 @@ make_tree(void)
 		snprintf(p, sizeof(p), "%s/%s", root, links[i][0]);
 		FUZZ_ASSERT(symlink(links[i][1], p) == 0);
 	}
+	make_long_chain();
 	atexit(cleanup);
 	FUZZ_ASSERT(confine_init(&c, root, true) == 0);
 	FUZZ_ASSERT(confine_init(&hiding, root, false) == 0);

@@ -6,10 +6,15 @@ a known point), and a fake server that answers with whatever bytes a test
 needs (a short body, a malformed line, silence).
 """
 
+import fcntl
 import os
+import pty
 import re
+import select
 import socket
+import struct
 import subprocess
+import termios
 import threading
 import time
 
@@ -233,6 +238,85 @@ def sparse_equal(a, b, chunk=1 << 20):
                 if os.pread(fa.fileno(), n, off) != os.pread(fb.fileno(), n, off):
                     return False
     return True
+
+
+def pty_run(args, cols=80, stdout_on_pty=False, timeout=60, until=None):
+    """Run fget with stderr (and maybe stdout) on a new pty cols wide; return
+    (status, bytes the terminal received).  until(seen) -> True ends the
+    reading early (fget is then stopped): for a transfer held mid-way."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+    try:
+        p = subprocess.Popen([FGET] + [str(a) for a in args], stdin=subprocess.DEVNULL,
+                             stdout=slave if stdout_on_pty else subprocess.DEVNULL,
+                             stderr=slave, close_fds=True)
+    finally:
+        os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not (until and until(seen)):
+            r, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
+            if not r:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every writer has closed the pty
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if until and until(seen):
+            harness.stop(p)
+        return p.wait(timeout), seen
+    finally:
+        harness.stop(p)
+        os.close(master)
+
+
+_CSI = re.compile(rb"\x1b\[([0-9;?]*)([@-~])")
+
+
+def screen(seen, cols=80):
+    """What a person sees after a terminal cols wide received seen: the lines
+    (trailing blanks stripped), as an xterm draws them: CR to column 0, LF
+    down, autowrap after the last column (deferred, as xterm does), ESC [ K."""
+    lines, row, col, wrap = [[]], 0, 0, False
+    i = 0
+    while i < len(seen):
+        m = _CSI.match(seen, i)
+        if m:
+            if m.group(2) == b"K":
+                del lines[row][col:]
+            i = m.end()
+            continue
+        c = seen[i:i + 1]
+        i += 1
+        if c == b"\r":
+            col, wrap = 0, False
+        elif c == b"\n":
+            row += 1
+            wrap = False
+        elif c >= b" ":
+            if wrap:
+                row, col, wrap = row + 1, 0, False
+            while len(lines) <= row:
+                lines.append([])
+            line = lines[row]
+            line.extend([" "] * (col + 1 - len(line)))
+            line[col] = c.decode("latin-1")
+            if col == cols - 1:
+                wrap = True
+            else:
+                col += 1
+        while len(lines) <= row:
+            lines.append([])
+    return ["".join(l).rstrip() for l in lines]
+
+
+def frames(seen):
+    """The bar's frames: the text between carriage returns, line ends removed."""
+    return [f for f in seen.replace(b"\r\n", b"\n").split(b"\r") if f.strip()]
 
 
 def main():

@@ -318,6 +318,32 @@ class PermissionTest(PipeCase):
 
     @unittest.skipUnless(os.geteuid() == 0 and os.access("/usr/bin/setpriv", os.X_OK),
                          "running the handler as nobody needs root and setpriv(1)")
+    def test_what_it_cannot_read_is_not_listed(self):
+        # A 0600 file and a 0700 directory would only be refused: they are not listed, in
+        # either dialect; a link to the private file is not listed either.
+        os.chmod(self.root, 0o755)
+        self.write("private", b"secret\n")
+        os.chmod(os.path.join(self.root, "private"), 0o600)
+        os.makedirs(os.path.join(self.root, "closed"))
+        os.chmod(os.path.join(self.root, "closed"), 0o700)
+        os.makedirs(os.path.join(self.root, "open"))
+        os.symlink("private", os.path.join(self.root, "to-private"))
+        nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                  HANDLER, "--root", self.root]
+        got, _ = self.run_handler(b"LIST\n")       # as root, who may read everything
+        everything = [l.split(b" ")[3] for l in got[0].body.splitlines()]
+        self.assertTrue({b"private", b"closed", b"to-private", b"open"} <= set(everything))
+        want = [n for n in everything if n not in (b"private", b"closed", b"to-private")]
+        rc, out, err = run_pipe(nobody, b"LIST\n")
+        got = answers(out)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([l.split(b" ")[3] for l in got[0].body.splitlines()], want)
+        rc, out, err = run_pipe(nobody, b"GET /?format=text HTTP/1.0\r\n\r\n")
+        body = out.partition(b"\r\n\r\n")[2]
+        self.assertEqual([l.split(b" ")[3] for l in body.splitlines()], want)
+
+    @unittest.skipUnless(os.geteuid() == 0 and os.access("/usr/bin/setpriv", os.X_OK),
+                         "running the handler as nobody needs root and setpriv(1)")
     def test_readable_unsearchable_directory_is_403_not_empty(self):
         # Mode r-- for the handler's user: getdents works, every fstatat is EACCES.
         # No permission is 403 (protocol.md), never "OK 0 entries=0" as if empty.
@@ -402,6 +428,22 @@ class ServerSideErrorTest(PipeCase):
                            capture_output=True, preexec_fn=few_fds, timeout=30)
         self.assertEqual(p.returncode, 0)
         self.assertEqual([a.code for a in answers(p.stdout)], [503, 503])
+
+    def test_link_not_judged_for_want_of_descriptors_fails_the_list(self):
+        # The root, then the listed directory, take the last descriptors: the link in it
+        # cannot be followed.  That says nothing of the link: 503, not a listing without it.
+        import resource
+
+        os.makedirs(os.path.join(self.root, "d"))
+        self.write("d/target.txt", b"t\n")
+        os.symlink("target.txt", os.path.join(self.root, "d", "link.txt"))
+
+        def few_fds():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (5, 5))  # 0-2, the root, the directory
+        p = subprocess.run([HANDLER, "--root", self.root, "--no-sandbox"], input=b"LIST d\n",
+                           capture_output=True, preexec_fn=few_fds, timeout=30)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual([a.code for a in answers(p.stdout)], [503])
 
 
 class SandboxTest(PipeCase):

@@ -101,6 +101,9 @@ class BasicTest(SocketCase):
         self.assertEqual(len(line), 1, logs)
         sent = int(line[0].split()[5])
         self.assertLess(sent, 64 << 20)  # the log tells the truth about a cut transfer
+        # ...and says it was cut, with what was promised (issue 18), as a warning.
+        self.assertTrue(line[0].startswith("<4>"), line[0])
+        self.assertTrue(line[0].endswith(" cut: %d of %d bytes sent" % (sent, 64 << 20)), line[0])
         self.assertNotIn("<3>", logs)  # a client leaving is not a server error
 
 

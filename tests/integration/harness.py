@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -202,28 +203,63 @@ def stop(proc, sig=signal.SIGTERM, timeout=10):
     return proc.returncode
 
 
+class PipeLog:
+    """A child's stderr as a pipe, drained by a thread into memory."""
+
+    def __init__(self):
+        self.r, self.w = os.pipe()
+        self.data = bytearray()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+
+    def started(self):
+        os.close(self.w)	# the child holds it now: EOF when the last writer goes
+        self.w = -1
+        self.thread.start()
+
+    def _drain(self):
+        while True:
+            chunk = os.read(self.r, 65536)
+            if not chunk:
+                return
+            with self.lock:
+                self.data += chunk
+
+    def text(self):
+        with self.lock:
+            return self.data.decode("utf-8", "replace")
+
+    def close(self):
+        self.thread.join(5)
+        if self.w >= 0:
+            os.close(self.w)
+        os.close(self.r)
+
+
 class Server:
     """filesvc-handler under systemd-socket-activate --inetd -a, on loopback."""
 
     def __init__(self, root, host="127.0.0.1", extra=(), env=None):
         self.host = host
         self.port = free_port(host)
-        self.log = tempfile.TemporaryFile()
+        # A pipe, as journald's stream is: a regular file would get lines
+        # without their "<N>" priority prefix (common/log.c).
+        self.log = PipeLog()
         addr = ("[%s]:%d" % (host, self.port)) if ":" in host else ("%s:%d" % (host, self.port))
         args = [SOCKET_ACTIVATE, "--inetd", "-a", "-l", addr]
         for k, v in (env or {}).items():
             args += ["-E", "%s=%s" % (k, v)]
         args += [HANDLER, "--root", root] + list(extra)
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+                                     stdout=subprocess.DEVNULL, stderr=self.log.w)
+        self.log.started()
         wait_port(host, self.port, proc=self.proc)
 
     def connect(self, timeout=20.0):
         return Conn(self.host, self.port, timeout)
 
     def logs(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
+        return self.log.text()
 
     def stop(self):
         stop(self.proc)

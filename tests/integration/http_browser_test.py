@@ -149,6 +149,15 @@ class BrowserTest(harness.TreeCase):
         self.check_listing("/deep/a/b/", b"deep/a/b/")
         self.check_listing("/sp%20ace%20dir/", b"sp ace dir/")
 
+    def test_redirects_stay_on_this_host(self):
+        # Browsers read '\' as '/' in an http URL: a Location of /\evil.example/ would
+        # take them to http://evil.example/.  Chromium must land on our listing.
+        for path, title in (("/%5Cevil.example", "Index of /\\evil.example/"),
+                            ("//evil.example", "Index of /evil.example/"),
+                            ("/sp%20ace%20dir", "Index of /sp ace dir/")):
+            with self.subTest(path=path):
+                self.assertEqual(self.load(path).title, title)
+
     def test_a_file_in_the_browser(self):
         name = "caf\u00e9 \u65e5\u672c.txt".encode()
         dom = self.chromium("--dump-dom", hh.url(self.srv, hh.quote(b"/" + name)))

@@ -30,12 +30,11 @@ class CurlCase(harness.TreeCase):
         self.addCleanup(harness.shutil.rmtree, self.out, ignore_errors=True)
         self.srv = hh.serve(self, self.root)
 
-    def curl(self, *args, ok=True):
-        """curl -sS --path-as-is ARGS; returns (status of the last transfer, stdout).
-        The status comes from -w and is followed by the body (-o -) if any."""
+    def curl(self, *args):
+        """curl -sS --path-as-is ARGS, which must succeed; returns (status of the last
+        transfer, body written to stdout by -o -), split at the newline -w puts first."""
         p = hh.run(["curl", "-sS", "--path-as-is", "-w", "\\n%{http_code}"] + list(args))
-        if ok:
-            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.returncode, 0, p.stderr)
         body, _, code = p.stdout.rpartition(b"\n")
         return int(code), body
 

@@ -5,7 +5,9 @@ Connection: close last) is read back response by response, every byte accounted 
 
 import json
 import os
+import socket
 import sys
+import threading
 
 import harness
 import http_harness as hh
@@ -117,15 +119,64 @@ class PipelineTest(harness.TreeCase):
             self.assertIn(b"date", dict(r.headers))
 
 
+    def test_head_refused_while_parsing_has_no_body(self):
+        # RFC 9110 9.3.2: an answer to HEAD ends at its empty line, refusals included.
+        for fields in ([], [b"Host: a", b"Host: b"], [b"Host: x", b"X-Fold: a", b" b"],
+                       [b"Host: x"] + [b"X-N%d: v" % i for i in range(100)]):
+            with self.subTest(fields=fields[:3]):
+                with self.srv.connect() as c:
+                    c.send(b"HEAD /f.txt HTTP/1.1\r\n" + b"".join(f + b"\r\n" for f in fields) +
+                           b"\r\n")
+                    c.sock.shutdown(socket.SHUT_WR)
+                    data = c.reader.rest()
+                conn = h11.Connection(h11.CLIENT)
+                conn.send(h11.Request(method="HEAD", target="/f.txt", headers=[("Host", "x")]))
+                conn.send(h11.EndOfMessage())
+                conn.receive_data(data)
+                conn.receive_data(b"")
+                self.assertIn(conn.next_event().status_code, (400, 431))
+                self.assertIsInstance(conn.next_event(), h11.EndOfMessage)
+                self.assertEqual(conn.trailing_data, (b"", True), "bytes after a HEAD answer")
+
+    def test_listings_framed_while_the_directory_changes(self):
+        # A listing's Content-Length comes before its body: names created, renamed and
+        # removed meanwhile must never make the body disagree with it.
+        churn = os.path.join(self.root, "churn")
+        os.mkdir(churn)
+        for i in range(300):
+            self.write("churn/f%d" % i, b"x" * i)
+        stop = threading.Event()
+
+        def change():
+            i = 0
+            while not stop.is_set():
+                i += 1
+                p = os.path.join(churn, "n%d-%s" % (i, "y" * (i % 200)))
+                with open(p, "wb") as f:
+                    f.write(b"z" * (i * 7919 % 5000))
+                os.rename(os.path.join(churn, "f%d" % (i % 300)), p + ".r")
+                os.rename(p + ".r", os.path.join(churn, "f%d" % (i % 300)))
+                os.unlink(p)
+
+        th = threading.Thread(target=change)
+        th.start()
+        try:
+            for _ in range(2):
+                reqs = [request("GET", "/churn/?format=" + f) for f in ("html", "json", "text")] * 5
+                got = self.pipeline(reqs + [request("GET", "/churn/", ("Connection", "close"))])
+                self.assertEqual({r.status_code for r, _ in got}, {200})
+                for r, body in got[1::3]:
+                    json.loads(body)
+        finally:
+            stop.set()
+            th.join()
+
 
 class PipelineInetdTest(PipelineTest):
     """The same sequence through the bundled filesvc-inetd."""
 
     def server(self):
-        hh.inetd_built(self)
-        srv = hh.InetdServer(self.root)
-        self.addCleanup(srv.stop)  # which fails on a sanitizer report
-        return srv
+        return hh.serve_inetd(self, self.root)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ AWKWARD = {
     b"deep/a/b/mid.bin": bytes(range(256)) * 300,
     b"deep/top.txt": b"top\n",
     b"evil.example/x.txt": b"not a host\n",
+    b"\\evil.example/y.txt": b"a backslash, not a host\n",
 }
 # Never served, never listed, never downloaded.
 HIDDEN = {
@@ -90,10 +91,15 @@ def serve(case, root, extra=()):
     return srv
 
 
-def inetd_built(case):
-    """Skip case where filesvc-inetd is not part of this build (not a lack: by design)."""
+def serve_inetd(case, root, extra=()):
+    """InetdServer on root, stopped at the end of case's test (Inetd.stop fails on a
+    sanitizer report); case is skipped where filesvc-inetd is not part of the build,
+    by design, not for want of something."""
     if not harness.INETD or not os.access(harness.INETD, os.X_OK):
         case.skipTest(harness.NOT_APPLICABLE + "filesvc-inetd is not built")
+    srv = InetdServer(root, extra)
+    case.addCleanup(srv.stop)
+    return srv
 
 
 def need(case, *programs):

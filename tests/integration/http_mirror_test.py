@@ -122,7 +122,7 @@ class RcloneTest(MirrorCase):
         self.assertEqual(files, want)
         dirs = {e["Path"] for e in entries if e["IsDir"]}
         self.assertEqual(dirs, {"deep", "deep/a", "deep/a/b", "deep/a/b/c", "deep/a/b/c/d",
-                                "sp ace dir", "evil.example"})
+                                "sp ace dir", "evil.example", "\\evil.example"})
         sub = json.loads(self.rclone("lsjson", ":http:deep/a/b").stdout)
         self.assertEqual(sorted((e["Name"], e["IsDir"]) for e in sub),
                          [("c", True), ("mid.bin", False)])

@@ -97,7 +97,7 @@ class FormatTest(HttpPipeCase):
     def test_query_and_accept(self):
         got, _ = self.run_handler(
             get(b"/pub/?format=json") + get(b"/pub/?format=text") + get(b"/pub/?format=html")
-            + get(b"/pub/?format=tar") + get(b"/pub/", b"Accept: application/json")
+            + get(b"/pub/?format=zip") + get(b"/pub/", b"Accept: application/json")
             + get(b"/pub/", b"Accept: text/plain;q=0.9, text/html;q=0.1")
             + get(b"/pub/", b"Accept: */*") + get(b"/pub/", b"Accept: image/png"))
         types = [g[1].get("content-type") for g in got]
@@ -120,6 +120,29 @@ class FormatTest(HttpPipeCase):
         got, _ = self.run_handler(get(b"/pub/", method=b"HEAD") + get(b"/pub/"), heads=(0,))
         self.assertEqual(got[0][2], b"")
         self.assertEqual(int(got[0][1]["content-length"]), len(got[1][2]))
+
+
+class SweepFindingsTest(HttpPipeCase):
+    """What the hostile sweep of the HTTP dialect found, each fixed."""
+
+    def test_backslash_redirect_stays_on_this_host(self):
+        # Browsers read '\\' as '/': "/\\evil.example/" would be another host.
+        os.makedirs(os.path.join(self.root, "\\evil.example"))
+        got, _ = self.run_handler(get(b"/%5cevil.example") + get(b"/%5Cevil.example/"))
+        self.assertEqual(got[0][0], 301)
+        self.assertEqual(got[0][1]["location"], "/%5Cevil.example/")
+        self.assertEqual(got[1][0], 200)
+
+    def test_head_refused_has_no_body(self):
+        # No Host (400), a request line too long (414), too many fields (431): HEAD or not,
+        # an answer to HEAD carries no body (RFC 9110 9.3.2).
+        for req in (b"HEAD /hello.txt HTTP/1.1\r\n\r\n",
+                    b"HEAD /" + b"a" * 8200 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b"HEAD / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 101 + b"\r\n"):
+            rc, out, err = run_pipe([HANDLER, "--root", self.root, "--dialect", "http"], req)
+            head, _, body = out.partition(b"\r\n\r\n")
+            self.assertRegex(head, rb"^HTTP/1.1 4(00|14|31) ")
+            self.assertEqual(body, b"", head)
 
 
 class LogTest(HttpPipeCase):

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """filesvc-inetd under socket activation: systemd-socket-activate (no --inetd)
 passes the listening socket in LISTEN_FDS; READY=1, STATUS= and STOPPING=1
-arrive on a NOTIFY_SOCKET datagram socket the test owns.  libsystemd is
-loaded only then: a standalone filesvc-inetd maps none of it, and one that
+arrive on a NOTIFY_SOCKET datagram socket the test owns, also after -u
+dropped root (start-stop-daemon --notify-await).  libsystemd is loaded only
+for LISTEN_FDS: a standalone filesvc-inetd maps none of it, and one that
 cannot load it refuses LISTEN_FDS with the loader's reason."""
 
 import os
@@ -142,7 +143,8 @@ class Activated(ih.InetdCase):
         self.addCleanup(harness.stop, self.proc)
         wait_port("127.0.0.1", self.port, proc=self.proc)
         self.assertEqual(self.proc.wait(20), 1)
-        self.assertRegex(self.logs(), r"<3>filesvc-inetd: LISTEN_FDS is set, but "
+        # A regular file: plain lines, without "<N>" (common/log.c).
+        self.assertRegex(self.logs(), r"(?m)^filesvc-inetd: LISTEN_FDS is set, but "
                          r"libsystemd\.so\.0 cannot be loaded: .*libsystemd\.so\.0")
         self.assertIn("cannot take the sockets systemd passed", self.logs())
 
@@ -152,6 +154,31 @@ class Activated(ih.InetdCase):
         self.assertEqual(self.proc.wait(20), 1)
         self.assertIn("ignoring LISTEN_FDS: built without libsystemd", self.logs())
         self.assertIn("no listening sockets", self.logs())
+
+
+class NotifyAwait(ih.InetdCase):
+    """start-stop-daemon --notify-await's way: NOTIFY_SOCKET in a directory only
+    root may enter, no LISTEN_FDS, and -u: READY=1 must arrive although it is
+    sent after dropping root (the socket is connected before)."""
+
+    @unittest.skipUnless(os.geteuid() == 0, "switching users needs root")
+    def test_ready_after_dropping_root(self):
+        tmp = tempfile.mkdtemp(prefix="filesvc-ssd-")	# 0700, root's
+        self.addCleanup(lambda: __import__("shutil").rmtree(tmp, ignore_errors=True))
+        path = os.path.join(tmp, "notify")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        self.addCleanup(sock.close)
+        sock.settimeout(20)
+        srv = self.inetd(["/bin/true"], opts=["-u", "nobody"],
+                         env=dict(os.environ, NOTIFY_SOCKET=path))
+        srv.wait_log("running as uid")
+        self.assertIn("READY=1", sock.recv(4096).decode().split("\n"))
+        self.assertFalse(maps_libsystemd(srv.pid))	# no LISTEN_FDS: not needed
+        srv.proc.send_signal(signal.SIGTERM)
+        while "STOPPING=1" not in sock.recv(4096).decode().split("\n"):
+            pass
+        self.assertEqual(srv.stop(), 0)
 
 
 class Standalone(ih.InetdCase):

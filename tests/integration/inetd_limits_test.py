@@ -90,8 +90,31 @@ class OutOfDescriptors(InetdCase):
             c.close()
         srv.wait_idle()
         self.assertEqual(fds(srv.pid), before)
-        self.assertEqual(len(srv.matching(r"cannot accept")), 1)  # one line per burst
+        self.assertEqual(len(srv.matching(r"cannot accept")), 1)  # one line per 10 s
         self.assertEqual(srv.stop(), 0)
+
+    def test_pause_lines_are_rate_limited(self):
+        # Descriptors for about one connection: each child's exit frees the fd the
+        # next accept takes, and the accept after that fails.  Pausing again and
+        # again in a short while is one problem, logged once, not once per connection.
+        limit = 12
+        srv = self.inetd(preexec_fn=lambda: resource.setrlimit(
+            resource.RLIMIT_NOFILE, (limit, limit)))
+        start = time.monotonic()
+        for _ in range(8):
+            wave = [srv.connect() for _ in range(20)]
+            for c in wave:
+                self.check_served(c)
+                c.close()
+        elapsed = time.monotonic() - start
+        lines = srv.matching(r"cannot accept")
+        self.assertGreater(len(lines), 0, "the test never ran out of descriptors")
+        self.assertLessEqual(len(lines), 1 + int(elapsed / 10), "\n".join(lines[:5]))
+        for line in lines[1:]:  # each later line counts the pauses it stands for
+            self.assertRegex(line, r"pausing accepts for 100 ms \(paused \d+ more times since "
+                             r"the last such line\): Too many open files$")
+        self.assertEqual(srv.stop(), 0)
+
 
 
 if __name__ == "__main__":

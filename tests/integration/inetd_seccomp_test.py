@@ -107,9 +107,11 @@ class FilterRefused(InetdCase):
         r = self.run_filled(16, [HANDLER, "--root", self.root], stdin=b"GET hello.txt\n")
         err = r.stderr.decode()
         self.assertEqual(r.returncode, 1, err)
-        self.assertEqual(r.stdout, b"")  # not a byte of the file, no answer
+        # Not a byte of the file: the server-side failure, said as one (docs/protocol.md 6).
+        self.assertEqual(r.stdout, b"ERR 503 the server cannot confine itself\n")
         # ENOMEM, in the words of the handler's libc (musl: "Out of memory").
-        self.assertRegex(err, r"cannot enter the sandbox: (Cannot allocate|Out of) memory")
+        self.assertRegex(err, r"cannot enter the sandbox: the kernel refused seccomp .*: "
+                              r"(Cannot allocate|Out of) memory")
 
     def test_with_room_both_work(self):
         # The control: the same wrapper with room for our filters changes nothing.

@@ -45,6 +45,13 @@ class EndToEnd(InetdCase):
         self.assertEqual(srv.stop(), 0)
 
     @unittest.skipUnless(IPV6, "no IPv6 on loopback")
+    def test_start_up_line_names_what_it_serves(self):
+        srv = self.inetd()
+        line = srv.wait_log(r"running .* for at most")[0]
+        self.assertIn("running %s --root %s for at most 100 connections" % (HANDLER, self.root),
+                      line)
+        self.assertEqual(srv.stop(), 0)
+
     def test_several_listeners_at_once(self):
         port = free_port()
         srv = self.inetd(listen=["127.0.0.1:%d" % port, "[::1]:%d" % port, "127.0.0.2:0"])
@@ -184,7 +191,7 @@ class ChildStartsClean(InetdCase):
     def test_program_found_in_path_once(self):
         env = dict(os.environ, PATH="/nonexistent:/bin:/usr/bin")
         srv = self.inetd(["echo", "hi"], env=env)
-        self.assertTrue(srv.matching(r"running /(usr/)?bin/echo for"), srv.log())
+        self.assertTrue(srv.matching(r"running /(usr/)?bin/echo hi for"), srv.log())
         with srv.connect() as c:
             self.assertEqual(c.reader.rest(), b"hi\n")
 

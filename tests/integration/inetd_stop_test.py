@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """filesvc-inetd stopping and surviving: SIGTERM lets a transfer finish within
 the grace time, then SIGTERM/SIGKILL; handlers that crash, fail or cannot
-start are logged and reaped, and serving goes on."""
+start are logged and reaped, and serving goes on; SIGUSR1 logs the counts,
+SIGUSR2 and SIGHUP change nothing."""
 
 import hashlib
 import os
@@ -21,6 +22,26 @@ BIG = 24 << 20  # more than loopback's socket buffers hold: the handler blocks m
 
 def no_core():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+class OtherSignals(InetdCase):
+    def test_sigusr1_logs_the_counts_sigusr2_and_sighup_do_nothing(self):
+        srv = self.inetd()
+        c = srv.connect()
+        self.addCleanup(c.close)
+        self.check_served(c)  # its handler waits for the next request: one live connection
+        srv.proc.send_signal(signal.SIGUSR1)
+        srv.wait_log(r"^<5>filesvc-inetd: status: 1 connections \(at most 100\), 1 started, "
+                     r"0 over the per-source cap, 0 failed to start$")
+        srv.proc.send_signal(signal.SIGUSR2)
+        srv.proc.send_signal(signal.SIGHUP)
+        srv.proc.send_signal(signal.SIGUSR1)  # read after the other two, or we died of them
+        srv.wait_log(r"^<5>filesvc-inetd: status: ", count=2)
+        self.assertIsNone(srv.proc.poll())
+        self.check_served(c)
+        with srv.connect() as d:
+            self.check_served(d)
+        self.assertEqual(srv.stop(), 0)
 
 
 class Stop(InetdCase):

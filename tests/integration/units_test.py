@@ -8,6 +8,7 @@ their configured sbindir replaced by a directory of links to the binaries
 this build made.  Nothing else in them changes.
 """
 
+import json
 import os
 import re
 import shutil
@@ -93,6 +94,20 @@ class UnitsCase(unittest.TestCase):
         self.assertTrue(stat.S_ISDIR(st.st_mode))
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o755)
         self.assertEqual((st.st_uid, st.st_gid), (0, 0))
+
+    def test_installs_under_its_prefix(self):
+        # Only a /usr build (a package's) may install into /lib or /usr/lib: a
+        # local one under /usr/local writing there would clash with dpkg's files.
+        build = os.path.dirname(UNITDIR)
+        meson = shutil.which("meson") or "/usr/bin/meson"
+        opts = json.loads(subprocess.run([meson, "introspect", "--buildoptions", build],
+                                         stdout=subprocess.PIPE, check=True).stdout)
+        prefix = [o["value"] for o in opts if o["name"] == "prefix"][0]
+        dests = json.loads(subprocess.run([meson, "introspect", "--installed", build],
+                                          stdout=subprocess.PIPE, check=True).stdout).values()
+        self.assertTrue([d for d in dests if d.endswith("/filesvc-inetd.socket")], dests)
+        if prefix != "/usr":
+            self.assertEqual([d for d in dests if not d.startswith(prefix + "/")], [])
 
 
 if __name__ == "__main__":

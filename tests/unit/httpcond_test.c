@@ -83,6 +83,14 @@ static const struct {
 	{ E,		E,		NULL,	NULL,	304 },
 	{ NULL,		NULL,		D_EQ,	D_OLD,	412 },		/* step 2 before step 4 */
 	{ E,		"\"x\"",	D_EQ,	D_OLD,	0 },
+	{ "\xff\xfe",	NULL,		NULL,	NULL,	412 },		/* non-UTF-8 */
+	{ NULL,		"\"\xff\"",	NULL,	NULL,	0 },
+	{ NULL,		"W/",		NULL,	NULL,	0 },		/* truncated */
+	{ NULL,		"W",		NULL,	NULL,	0 },
+	{ NULL,		"\"",		NULL,	NULL,	0 },
+	{ NULL,		NULL,		"Sun, 06 Nov 1994 08:49:37 GM", NULL, 0 },
+	{ NULL,		NULL,		NULL,	"Sun, 06 Nov 1994 08:49:3\xff GMT", 0 },
+	{ NULL,		NULL,		"Sun, 06 Nov 99999999999999999999 GMT", NULL, 0 },	/* overflow */
 };
 
 START_TEST(check_table)
@@ -119,6 +127,8 @@ static const struct {
 	{ "",		M,	false },
 	{ "soon",	M,	false },
 	{ E ", " E,	M,	false },	/* one validator, not a list */
+	{ "\"1-2-3-4.000000005",	M,	false },	/* truncated */
+	{ "\xff\xfe",	M,	false },	/* non-UTF-8 */
 };
 
 START_TEST(if_range_table)

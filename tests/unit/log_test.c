@@ -1,5 +1,6 @@
 /* Log lines: escaping of remote-controlled strings and the one-line format. */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,11 +49,55 @@ capture(char *buf, size_t size, int prio, const char *text)
 	return (size_t)n;
 }
 
+/* log_init() with fd 2 opened as fd, as a program's stderr would be. */
+static void
+init_on(int fd)
+{
+	int saved = dup(2);
+
+	ck_assert_int_ge(saved, 0);
+	dup2(fd, 2);
+	log_init("prog");
+	dup2(saved, 2);
+	close(saved);
+}
+
+/* journald, s6-log, svlogd read a pipe: "<N>"; a file or a terminal: none. */
+START_TEST(prefix_by_stderr)
+{
+	char buf[128], path[] = "/tmp/filesvc-log-XXXXXX";
+	int p[2], fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	init_on(fd);
+	close(fd);
+	capture(buf, sizeof(buf), LOG_ERR, "x");
+	ck_assert_str_eq(buf, "prog: cannot open x: No such file or directory\n");
+	if ((fd = open("/dev/null", O_WRONLY)) >= 0) {	/* a character device, as a tty */
+		init_on(fd);
+		close(fd);
+		capture(buf, sizeof(buf), LOG_ERR, "x");
+		ck_assert_str_eq(buf, "prog: cannot open x: No such file or directory\n");
+	}
+	ck_assert_int_eq(pipe(p), 0);
+	init_on(p[1]);
+	close(p[0]);
+	close(p[1]);
+	capture(buf, sizeof(buf), LOG_ERR, "x");
+	ck_assert_str_eq(buf, "<3>prog: cannot open x: No such file or directory\n");
+}
+END_TEST
+
 START_TEST(format)
 {
 	char buf[FS_LOG_LINE_MAX * 2];
+	int p[2];
 
-	log_init("prog");
+	ck_assert_int_eq(pipe(p), 0);
+	init_on(p[1]);
+	close(p[0]);
+	close(p[1]);
 	capture(buf, sizeof(buf), LOG_WARNING, "x");
 	ck_assert_str_eq(buf, "<4>prog: cannot open x: No such file or directory\n");
 }
@@ -103,6 +148,7 @@ unit_suite(void)
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, escape_cut);
 	tcase_add_test(tc, format);
+	tcase_add_test(tc, prefix_by_stderr);
 	tcase_add_test(tc, long_line_cut_to_one_write);
 	tcase_add_test(tc, no_prefix);
 	tcase_add_test(tc, level);

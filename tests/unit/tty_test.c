@@ -1,4 +1,5 @@
 /* fget's terminal masking (client/tty.c): every row, a name as the server sent it and as shown. */
+#include <errno.h>
 #include <string.h>
 
 #include "tty.h"
@@ -56,6 +57,45 @@ START_TEST(bounded_by_len)
 }
 END_TEST
 
+/* Local names (tty_name()): what tty_mask() masks becomes %XX, the rest is kept. */
+static const struct {
+	const char	*in;
+	const char	*local;
+} names[] = {
+	{ "plain.txt",			"plain.txt" },
+	{ "",				"" },
+	{ "e\x1b[31mred\x07",		"e%1B[31mred%07" },
+	{ "del\x7f",			"del%7F" },
+	{ "a?b%41",			"a?b%41" },	/* '?' and '%' are not controls */
+	{ "caf\xc3\xa9",		"caf\xc3\xa9" },
+	{ "\x9b" "x",			"%9Bx" },
+	{ "\xc2\x9b",			"%C2%9B" },
+	{ "na\xefve",			"na\xefve" },
+};
+
+START_TEST(name_table)
+{
+	char buf[64];
+	ssize_t n = tty_name(names[_i].in, strlen(names[_i].in), buf, sizeof(buf));
+
+	ck_assert_int_eq(n, (ssize_t)strlen(names[_i].local));
+	ck_assert_str_eq(buf, names[_i].local);
+}
+END_TEST
+
+/* Exactly the room and one byte short: an escape is never cut in half. */
+START_TEST(name_bounds)
+{
+	char buf[5];
+
+	ck_assert_int_eq(tty_name("abcd", 4, buf, sizeof(buf)), 4);
+	ck_assert_int_eq(tty_name("abcde", 5, buf, sizeof(buf)), -ENAMETOOLONG);
+	ck_assert_int_eq(tty_name("a\x1b", 2, buf, sizeof(buf)), 4);
+	ck_assert_str_eq(buf, "a%1B");
+	ck_assert_int_eq(tty_name("ab\x1b", 3, buf, sizeof(buf)), -ENAMETOOLONG);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -64,6 +104,10 @@ unit_suite(void)
 
 	tcase_add_loop_test(tc, mask_table, 0, ARRAY_LEN(cases));
 	tcase_add_test(tc, bounded_by_len);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("name");
+	tcase_add_loop_test(tc, name_table, 0, ARRAY_LEN(names));
+	tcase_add_test(tc, name_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }
