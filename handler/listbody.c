@@ -45,7 +45,15 @@ flush(struct sink *k)
 	k->len = 0;
 }
 
-/* Keep n more bytes of the body in b, or stop keeping (it is then counted only). */
+/* Stop keeping the body: it is counted only, and formatted again when sent. */
+static void
+drop(struct listbody *b)
+{
+	free(b->p);
+	*b = (struct listbody){ .dropped = true };
+}
+
+/* Keep n more bytes of the body in b, or stop keeping it past LISTBODY_KEEP_MAX. */
 static void
 keep(struct listbody *b, const char *p, size_t n)
 {
@@ -56,13 +64,18 @@ keep(struct listbody *b, const char *p, size_t n)
 		return;
 	while (b->kept + n > cap)
 		cap *= 2;
-	if (cap > LISTBODY_KEEP_MAX || (cap != b->cap && (np = realloc(b->p, cap)) == NULL)) {
-		free(b->p);
-		*b = (struct listbody){ .dropped = true };
+	if (cap > LISTBODY_KEEP_MAX) {
+		drop(b);
 		return;
 	}
-	if (cap != b->cap)
-		b->p = np, b->cap = cap;
+	if (cap != b->cap) {
+		if ((np = realloc(b->p, cap)) == NULL) {
+			drop(b);
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
 	memcpy(b->p + b->kept, p, n);
 	b->kept += n;
 }
@@ -170,6 +183,5 @@ listbody_send(struct session *s, struct listbody *b, const struct dirlist *d,
 void
 listbody_free(struct listbody *b)
 {
-	free(b->p);
-	*b = (struct listbody){ .dropped = true };
+	drop(b);
 }
