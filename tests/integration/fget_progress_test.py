@@ -17,31 +17,7 @@ from harness import Server
 
 def run_on_pty(args, stdout_on_pty=False, timeout=60):
     """Run fget with stderr (and maybe stdout) on a new pty; return (status, bytes seen)."""
-    master, slave = pty.openpty()
-    try:
-        p = subprocess.Popen([fh.FGET] + args, stdin=subprocess.DEVNULL,
-                             stdout=slave if stdout_on_pty else subprocess.DEVNULL,
-                             stderr=slave, close_fds=True)
-    finally:
-        os.close(slave)
-    seen = b""
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            r, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
-            if not r:
-                break
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: every writer has closed the pty
-                break
-            if not chunk:
-                break
-            seen += chunk
-        return p.wait(timeout), seen
-    finally:
-        harness.stop(p)
-        os.close(master)
+    return fh.pty_run(args, stdout_on_pty=stdout_on_pty, timeout=timeout)
 
 
 class ProgressTest(harness.TreeCase):
