@@ -33,6 +33,7 @@ struct snap_entry {
 	uint32_t	parent;		/* its directory's entry; the top's is 0, itself */
 	uint32_t	name;		/* offset in the name arena */
 	uint16_t	path_len;	/* of its path in the archive */
+	uint16_t	header;		/* bytes of its headers, once archive_length() ran */
 	uint8_t		name_len;
 	char		type;		/* 'f' or 'd' */
 };
@@ -137,25 +138,26 @@ snap_add(struct snapshot *w, uint32_t parent, const char *name, size_t nlen, cha
 
 static int walk_dir(struct snapshot *w, int dirfd, uint32_t self, unsigned depth);
 
-/*
- * A regular file named in dirfd, by one fstatat() that follows no link:
- * the name is one component from getdents, so it cannot leave dirfd.
- * Anything else (a link, a directory) is looked at through confine_open().
- */
-static bool
-plain_file(int dirfd, const char *name, struct stat *st)
+/* A file's stat as the listing saw it (a link's is its target's): no second look. */
+static void
+listed_stat(const struct dirlist *d, size_t i, struct stat *st)
 {
-	return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st->st_mode);
+	struct dirlist_id id = dirlist_id(d, i);
+
+	*st = (struct stat){ .st_dev = (dev_t)id.dev, .st_ino = (ino_t)id.ino,
+	    .st_size = (off_t)d->e[i].size, .st_mode = S_IFREG };
+	st->st_mtim.tv_sec = d->e[i].mtime;
+	st->st_mtim.tv_nsec = id.mtime_ns;
 }
 
 /*
- * Entry i of directory d (dirfd, whose entry is parent): judged as a
- * listing judges it, then looked at again for what a listing does not
- * keep (device, inode, nanoseconds).  Gone since it was listed, a
- * directory seen before, a path too long to extract: left out.
+ * Entry i of directory d (dirfd, whose entry is parent), judged as a
+ * listing judges it: a file as the listing saw it (the stream checks it
+ * again), a directory opened beneath the root to be walked.  Gone since
+ * it was listed, a directory seen before, a path too long: left out.
  */
 static int
-walk_entry(struct snapshot *w, int dirfd, const struct dirlist *d, size_t i, uint32_t parent,
+walk_entry(struct snapshot *w, const struct dirlist *d, size_t i, uint32_t parent,
     unsigned depth)
 {
 	const struct dirlist_entry *de = &d->e[i];
@@ -167,8 +169,10 @@ walk_entry(struct snapshot *w, int dirfd, const struct dirlist *d, size_t i, uin
 
 	if (w->e[parent].path_len + 2u + de->len >= TAR_PATH_MAX || t->n + 1 >= FS_COMP_MAX)
 		return 0;
-	if (de->type == 'f' && plain_file(dirfd, name, &st))
+	if (de->type == 'f') {
+		listed_stat(d, i, &st);
 		return snap_add(w, parent, name, de->len, 'f', &st);
+	}
 	t->comp[t->n] = name;
 	fd = confine_open(&w->s->root, t->comp, t->n + 1, de->type == 'd' ?
 	    O_RDONLY | O_DIRECTORY | O_NONBLOCK : O_PATH);
@@ -187,16 +191,16 @@ walk_entry(struct snapshot *w, int dirfd, const struct dirlist *d, size_t i, uin
 	return r < 0 ? r : 0;
 }
 
-/* The members of d, read from dirfd, whose entry is self, in protocol 1's order. */
+/* The members of d, whose entry is self, in protocol 1's order. */
 static int
-walk_entries(struct snapshot *w, int dirfd, const struct dirlist *d, uint32_t self,
+walk_entries(struct snapshot *w, const struct dirlist *d, uint32_t self,
     unsigned depth)
 {
 	size_t i;
 	int r = 0;
 
 	for (i = 0; i < d->n && r == 0; i++)
-		r = walk_entry(w, dirfd, d, i, self, depth);
+		r = walk_entry(w, d, i, self, depth);
 	return r;
 }
 
@@ -207,8 +211,8 @@ walk_dir(struct snapshot *w, int dirfd, uint32_t self, unsigned depth)
 	struct dirlist d;
 	int r;
 
-	if ((r = dirlist_load(w->s, dirfd, w->t, &d)) == 0)
-		r = walk_entries(w, dirfd, &d, self, depth);
+	if ((r = dirlist_load(w->s, dirfd, w->t, &d, true)) == 0)
+		r = walk_entries(w, &d, self, depth);
 	dirlist_free(&d);
 	return r;
 }
@@ -250,26 +254,31 @@ member_of(const struct snapshot *w, size_t i, char *path, struct tar_member *m)
 
 /* Bytes member i takes in the archive: headers, data, padding. */
 static uint64_t
-member_span(const struct snapshot *w, size_t i, size_t *ret_header)
+member_span(const struct snapshot *w, size_t i)
 {
-	char path[TAR_PATH_MAX];
-	struct tar_member m;
+	const struct snap_entry *e = &w->e[i];
 
-	member_of(w, i, path, &m);
-	*ret_header = tar_header_size(&m);
-	return *ret_header + (m.type == 'f' ? m.size + tar_padding(m.size) : 0);
+	return e->header + (e->type == 'f' ? e->size + tar_padding(e->size) : 0);
 }
 
+/* The archive's length; each member's header size is kept for the stream. */
 static uint64_t
-archive_length(const struct snapshot *w)
+archive_length(struct snapshot *w)
 {
 	uint64_t len = TAR_TRAILER;
-	size_t i, h;
+	char path[TAR_PATH_MAX];
+	struct tar_member m;
+	size_t i;
 
-	for (i = 0; i < w->n; i++)
-		len += member_span(w, i, &h);
+	for (i = 0; i < w->n; i++) {
+		member_of(w, i, path, &m);
+		w->e[i].header = (uint16_t)tar_header_size(&m);	/* <= TAR_HEADER_MAX */
+		len += member_span(w, i);
+	}
 	return len;
 }
+
+_Static_assert(TAR_HEADER_MAX <= UINT16_MAX, "a member's headers' size fits its field");
 
 /* Headers, padding and small files are staged and sent in writes of this size. */
 #define STAGE		(64 * 1024)
@@ -435,8 +444,8 @@ archive_stream(struct session *s, const struct snapshot *w, const struct target 
 	struct window *win;
 	char hdr[TAR_HEADER_MAX], path[TAR_PATH_MAX];
 	struct tar_member m;
-	size_t i, hlen;
 	uint64_t span;
+	size_t i;
 	int r = 0;
 
 	if ((win = malloc(sizeof(*win))) == NULL) {
@@ -445,7 +454,7 @@ archive_stream(struct session *s, const struct snapshot *w, const struct target 
 	}
 	win->s = s, win->at = 0, win->first = first, win->end = first + count, win->len = 0;
 	for (i = 0; i < w->n && r == 0 && win->at < win->end; i++) {
-		span = member_span(w, i, &hlen);
+		span = member_span(w, i);
 		if (win->at + span <= win->first) {
 			win->at += span;	/* wholly before the window: not even formatted */
 			continue;
@@ -510,7 +519,7 @@ snapshot_take(struct snapshot *w, int dirfd, const char *top, const struct stat 
 }
 
 void
-archive_census(struct session *s, int dirfd, struct target *t, const struct stat *st,
+archive_census(struct session *s, struct target *t, const struct stat *st,
     const struct dirlist *d, struct archive_census *ret)
 {
 	struct snapshot w = { .s = s, .t = t, .max = ARCHIVE_CENSUS_MAX };
@@ -520,7 +529,7 @@ archive_census(struct session *s, int dirfd, struct target *t, const struct stat
 	if ((r = seen_add(&w, st)) == 1)
 		r = snap_add(&w, 0, ".", 1, 'd', st);
 	if (r == 0)
-		r = walk_entries(&w, dirfd, d, 0, 0);
+		r = walk_entries(&w, d, 0, 0);
 	*ret = (struct archive_census){ .complete = r == 0 };
 	for (i = 0; i < w.n; i++)
 		if (w.e[i].type == 'f')

@@ -29,13 +29,13 @@ struct archive_census {
 };
 
 /*
- * What the archive of the directory dirfd (st, t as for archive_answer(),
- * d its listing, already read) would hold: its files and their bytes,
+ * What the archive of the directory st (t its components, as for archive_answer();
+ * d its listing, already read with ids) would hold: its files and their bytes,
  * counted by the same walk, stopping at ARCHIVE_CENSUS_MAX members.  The
  * directory's own entries cost nothing more; only its subdirectories are
  * read.
  */
-void archive_census(struct session *s, int dirfd, struct target *t, const struct stat *st,
+void archive_census(struct session *s, struct target *t, const struct stat *st,
     const struct dirlist *d, struct archive_census *ret);
 
 #endif

@@ -16,7 +16,7 @@
 #include "log.h"
 
 _Static_assert(sizeof(struct dirlist_entry) == 32, "the sort moves whole entries, several times each");
-_Static_assert((uint64_t)FS_LIST_MAX * (NAME_MAX + 1) <= UINT32_MAX,
+_Static_assert((uint64_t)FS_LIST_MAX * (NAME_MAX + 1 + sizeof(struct dirlist_id)) <= UINT32_MAX,
     "a listing's names fit in 32-bit offsets and its count in 32-bit counters");
 
 int
@@ -51,16 +51,22 @@ name_key(const char *name)
 static int
 dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat *st)
 {
-	size_t nlen = strlen(name) + 1;
+	size_t nlen = strlen(name) + 1, room = nlen + (d->ids ? sizeof(struct dirlist_id) : 0);
+	struct dirlist_id id;
 
 	if (d->n >= max)
 		return -EFBIG;
 	if (nlen > NAME_MAX + 1)
 		return -ENAMETOOLONG;	/* not from a kernel we know */
 	if (dirlist_grow((void **)&d->e, &d->cap, d->n + 1, sizeof(*d->e)) < 0 ||
-	    dirlist_grow((void **)&d->names, &d->names_cap, d->names_len + nlen, 1) < 0)
+	    dirlist_grow((void **)&d->names, &d->names_cap, d->names_len + room, 1) < 0)
 		return -ENOMEM;
 	memcpy(d->names + d->names_len, name, nlen);
+	if (d->ids) {
+		id = (struct dirlist_id){ .dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino,
+		    .mtime_ns = (uint32_t)st->st_mtim.tv_nsec };
+		memcpy(d->names + d->names_len + nlen, &id, sizeof(id));	/* unaligned: copied */
+	}
 	d->e[d->n++] = (struct dirlist_entry){
 		.key = name_key(name),
 		.name = (uint32_t)d->names_len,
@@ -69,7 +75,7 @@ dirlist_add(struct dirlist *d, uint64_t max, const char *name, const struct stat
 		.type = S_ISDIR(st->st_mode) ? 'd' : 'f',
 		.len = (uint8_t)(nlen - 1),
 	};
-	d->names_len += nlen;
+	d->names_len += room;
 	return 0;
 }
 
@@ -295,17 +301,26 @@ dirlist_sort(struct dirlist *d)
 }
 
 int
-dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d)
+dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d, bool ids)
 {
 	int r;
 
-	*d = (struct dirlist){ 0 };
+	*d = (struct dirlist){ .ids = ids };
 	if ((r = dirlist_read(s, dirfd, t, d)) == -EFBIG)
 		log_msg(LOG_ERR, 0, "%s: directory has more than %" PRIu64 " entries (--max-entries)",
 		    s->peer, s->opt->max_entries);
 	if (r < 0)
 		return r;
 	return dirlist_sort(d);
+}
+
+struct dirlist_id
+dirlist_id(const struct dirlist *d, size_t i)
+{
+	struct dirlist_id id;
+
+	memcpy(&id, d->names + d->e[i].name + d->e[i].len + 1, sizeof(id));
+	return id;
 }
 
 void

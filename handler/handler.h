@@ -128,6 +128,13 @@ struct dirlist {
 	size_t			 n, cap;
 	char			*names;	/* NUL-terminated names, back to back */
 	size_t			 names_len, names_cap;
+	bool			 ids;	/* a dirlist_id follows each name's NUL */
+};
+
+/* What identifies an entry's file beyond what a listing shows, for an archive's snapshot. */
+struct dirlist_id {
+	uint64_t	dev, ino;
+	uint32_t	mtime_ns;
 };
 struct dirlist_entry {
 	uint64_t	key;	/* 8 name bytes past the common prefix, big-endian: see dirlist.c */
@@ -140,11 +147,15 @@ struct dirlist_entry {
 
 /*
  * Read dirfd (t names it, with room for one more component) into d,
- * leaving out what a listing leaves out, and sort it.  Returns 0, or
+ * leaving out what a listing leaves out, and sort it; with ids, keep each
+ * entry's dirlist_id too.  Returns 0, or
  * -errno (-EFBIG past --max-entries, logged).  dirlist_free() after
  * either.
  */
-int dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d);
+int dirlist_load(struct session *s, int dirfd, struct target *t, struct dirlist *d, bool ids);
+
+/* Entry i's device, inode and mtime nanoseconds; for a dirlist loaded with ids. */
+struct dirlist_id dirlist_id(const struct dirlist *d, size_t i);
 
 /* Grow the array *p of *cap elements of elem bytes to hold need: 0, or -ENOMEM. */
 int dirlist_grow(void **p, size_t *cap, size_t need, size_t elem);

@@ -155,6 +155,8 @@ answer_listing(struct session *s, struct exchange *x, int fd, struct target *t,
     const struct stat *st)
 {
 	int format = listing_format_of(x->req), r;
+	/* An HTML page with the archive's button counts what the archive would hold. */
+	bool census_due = format == LISTBODY_HTML && !s->opt->no_archive;
 	struct archive_census census;
 	struct dirlist d;
 
@@ -162,10 +164,11 @@ answer_listing(struct session *s, struct exchange *x, int fd, struct target *t,
 		httpreply_error(s, x, 404, NULL);
 		return;
 	}
-	if ((r = dirlist_load(s, fd, t, &d)) < 0) {
+
+	if ((r = dirlist_load(s, fd, t, &d, census_due)) < 0) {
 		httpreply_error(s, x, r == -EFBIG ? 500 : (int)status_from_errno(-r), NULL);
-	} else if (format == LISTBODY_HTML && !s->opt->no_archive) {
-		archive_census(s, fd, t, st, &d, &census);
+	} else if (census_due) {
+		archive_census(s, t, st, &d, &census);
 		send_listing(s, x, &d, LISTBODY_HTML, &census);
 	} else {
 		send_listing(s, x, &d, (enum listbody_format)format, NULL);

@@ -93,7 +93,7 @@ verb_list(struct session *s, const struct request *req)
 		(void)close(fd);
 		return FS_E400;		/* as GET of a directory is */
 	}
-	if ((r = dirlist_load(s, fd, &t, &d)) == 0)
+	if ((r = dirlist_load(s, fd, &t, &d, false)) == 0)
 		list_send(s, &d);
 	(void)close(fd);
 	dirlist_free(&d);
