@@ -20,6 +20,7 @@
 #include "fget.h"
 #include "io.h"
 #include "log.h"
+#include "pct.h"
 
 void
 conn_init(struct conn *c, const struct options *opt)
@@ -38,25 +39,15 @@ conn_deadline(struct conn *c)
 }
 
 /*
- * log_escape(), then back to the byte each %XX named when it is one of
- * keep.  Exact, because log_escape() writes '%' itself as %25: every %20
- * or %25 it writes was that byte.
+ * log_escape()'s escaping, sparing spaces (and '%' in keep_pct) rather
+ * than writing them as escapes: what a person reads on a terminal.
  */
 static char *
 show(const char *src, size_t len, char *dst, size_t dstsize, bool keep_pct)
 {
-	char *in, *out;
+	const struct pct_rule rule = { .spare = keep_pct ? " %" : " ", .cut = true };
 
-	log_escape(src, len, dst, dstsize);
-	for (in = out = dst; *in != '\0'; out++) {
-		if (strncmp(in, "%20", 3) == 0 || (keep_pct && strncmp(in, "%25", 3) == 0)) {
-			*out = in[2] == '0' ? ' ' : '%';
-			in += 3;
-		} else {
-			*out = *in++;
-		}
-	}
-	*out = '\0';
+	(void)pct_escape(src, len, &rule, dst, dstsize);	/* cut: fails only with no room at all */
 	return dst;
 }
 

@@ -53,21 +53,6 @@ split_fields(const char *line, size_t len, struct field f[FIELDS_MAX])
 	return n;
 }
 
-/* Raw bytes that a sender must have encoded are refused, not guessed at. */
-static bool
-field_clean(const struct field *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->len; i++) {
-		unsigned char c = (unsigned char)f->s[i];
-
-		if (c != '%' && pct_must_encode(c))
-			return false;
-	}
-	return true;
-}
-
 static int
 find_verb(const struct field *f)
 {
@@ -90,8 +75,9 @@ request_parse(const char *line, size_t len, struct request *req)
 
 	if (len == 0 || (n = split_fields(line, len, f)) < 0)
 		return FS_E400;
+	/* Raw bytes that a sender must have encoded are refused, not guessed at. */
 	for (i = 0; i < n; i++)
-		if (!field_clean(&f[i]))
+		if (!pct_is_encoded(f[i].s, f[i].len))
 			return FS_E400;
 	if ((v = find_verb(&f[0])) < 0)
 		return FS_E400;
