@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "fget.h"
 #include "io.h"
 #include "log.h"
@@ -177,7 +178,7 @@ conn_open(struct conn *c, const struct url *u)
 	int r = -ECONNREFUSED;
 
 	(void)snprintf(port, sizeof(port), "%u", (unsigned)u->port);
-	(void)snprintf(shown, sizeof(shown), u->host_v6 ? "[%s]:%s" : "%s:%s", u->host, port);
+	addr_join(u->host, port, shown, sizeof(shown));
 	if (c->deadline >= 0 && c->deadline < deadline)
 		deadline = c->deadline;
 	if ((r = resolve(u->host, port, &hints, deadline, &res)) == EAI_INPROGRESS) {

@@ -144,9 +144,7 @@ dir_open(int top, const char *rel)
 static char *
 item_url(const struct mirror *m, const struct mitem *it, char *buf, size_t size)
 {
-	(void)snprintf(buf, size, m->u->host_v6 ? "filesvc://[%s]:%u%s" : "filesvc://%s:%u%s",
-	    m->u->host, (unsigned)m->u->port, it->wire);	/* cut to fit: for messages */
-	return buf;
+	return url_format_wire(m->u, it->wire, buf, size);
 }
 
 /* A local path for messages: the output directory's view, "rel/name". */

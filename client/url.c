@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "parse.h"
 #include "pct.h"
 #include "url.h"
@@ -218,7 +219,16 @@ url_name(const struct url *u, const char **ret_name)
 char *
 url_format(const struct url *u, char *dst, size_t dstsize)
 {
-	(void)snprintf(dst, dstsize, u->host_v6 ? "filesvc://[%s]:%u%s" : "filesvc://%s:%u%s",
-	    u->host, (unsigned)u->port, u->wire);	/* cut to fit: only for messages */
+	return url_format_wire(u, u->wire, dst, dstsize);
+}
+
+char *
+url_format_wire(const struct url *u, const char *wire, char *dst, size_t dstsize)
+{
+	char port[ADDR_PORT_MAX], hostport[URL_HOST_MAX + ADDR_PORT_MAX + 3];
+
+	(void)snprintf(port, sizeof(port), "%u", (unsigned)u->port);	/* <= 65535 fits */
+	addr_join(u->host, port, hostport, sizeof(hostport));
+	(void)snprintf(dst, dstsize, "%s%s%s", SCHEME, hostport, wire);	/* cut to fit: for messages */
 	return dst;
 }

@@ -52,4 +52,7 @@ size_t url_name(const struct url *u, const char **ret_name);
  */
 char *url_format(const struct url *u, char *dst, size_t dstsize);
 
+/* The same with another path of that server, wire (encoded, starting with '/'). */
+char *url_format_wire(const struct url *u, const char *wire, char *dst, size_t dstsize);
+
 #endif

@@ -5,8 +5,6 @@
  * header names), else the socket on fd 0.  Environment values are
  * escaped like any remote-controlled string.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,34 +18,15 @@ peer_from_socket(char *dst, size_t size)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char ip[INET6_ADDRSTRLEN];
+	struct addr_text t;
 
 	if (getpeername(0, (struct sockaddr *)&ss, &len) == -1)
 		return false;
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-
-		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)) == NULL)
-			return false;
-		(void)snprintf(dst, size, "%s:%u", ip, ntohs(in->sin_port));
-		return true;
-	}
-	if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
-
-		/* A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: log them as IPv4. */
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			if (inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip, sizeof(ip)) == NULL)
-				return false;
-			(void)snprintf(dst, size, "%s:%u", ip, ntohs(in6->sin6_port));
-			return true;
-		}
-		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip)) == NULL)
-			return false;
-		(void)snprintf(dst, size, "[%s]:%u", ip, ntohs(in6->sin6_port));
-		return true;
-	}
-	return false;
+	/* A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: addr_format() writes IPv4. */
+	if (addr_format((struct sockaddr *)&ss, len, &t) < 0)
+		return false;
+	addr_peer(&t, dst, size);
+	return true;
 }
 
 void
@@ -57,7 +36,7 @@ peer_describe(char *dst, size_t size)
 		{ "REMOTE_ADDR", "REMOTE_PORT" },	/* systemd Accept=yes */
 		{ "TCPREMOTEIP", "TCPREMOTEPORT" },	/* UCSPI: tcpserver, filesvc-inetd */
 	};
-	char ip[64], port[16];
+	struct addr_text t;
 	size_t i;
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
@@ -65,9 +44,10 @@ peer_describe(char *dst, size_t size)
 
 		if (a == NULL)
 			continue;
-		log_escape(a, strlen(a), ip, sizeof(ip));
-		log_escape(p != NULL ? p : "-", p != NULL ? strlen(p) : 1, port, sizeof(port));
-		(void)snprintf(dst, size, strchr(ip, ':') != NULL ? "[%s]:%s" : "%s:%s", ip, port);
+		/* Escaped, and cut at what an address and a port can be. */
+		log_escape(a, strlen(a), t.ip, sizeof(t.ip));
+		log_escape(p != NULL ? p : "-", p != NULL ? strlen(p) : 1, t.port, sizeof(t.port));
+		addr_peer(&t, dst, size);
 		return;
 	}
 	if (!peer_from_socket(dst, size))
