@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "fget.h"
 #include "io.h"
 #include "log.h"
@@ -173,7 +172,7 @@ conn_open(struct conn *c, const struct url *u)
 {
 	struct addrinfo hints = { .ai_family = c->opt->family, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res, *ai;
-	char port[8], shown[URL_HOST_MAX + 16];
+	char port[ADDR_PORT_MAX], shown[URL_HOSTPORT_MAX];
 	int64_t deadline = io_now_ms() + (int64_t)c->opt->connect_timeout_ms;
 	int r = -ECONNREFUSED;
 

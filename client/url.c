@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "addr.h"
 #include "parse.h"
 #include "pct.h"
 #include "url.h"
@@ -225,7 +224,7 @@ url_format(const struct url *u, char *dst, size_t dstsize)
 char *
 url_format_wire(const struct url *u, const char *wire, char *dst, size_t dstsize)
 {
-	char port[ADDR_PORT_MAX], hostport[URL_HOST_MAX + ADDR_PORT_MAX + 3];
+	char port[ADDR_PORT_MAX], hostport[URL_HOSTPORT_MAX];
 
 	(void)snprintf(port, sizeof(port), "%u", (unsigned)u->port);	/* <= 65535 fits */
 	addr_join(u->host, port, hostport, sizeof(hostport));

@@ -9,10 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "fs-limits.h"
 
 #define URL_DEFAULT_PORT	7070
 #define URL_HOST_MAX		253	/* a DNS name's longest text form */
+/* "host:port" or "[host]:port" (addr_join()), NUL included. */
+#define URL_HOSTPORT_MAX	(URL_HOST_MAX + ADDR_PORT_MAX + 3)
 /* Room in a request line for "STAT ", " <offset> <count>" and the LF. */
 #define URL_WIRE_MAX		(FS_LINE_MAX - 64)
 
