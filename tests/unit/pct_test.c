@@ -6,6 +6,18 @@
 #include "pct.h"
 #include "unit.h"
 
+/* A row's verdict: want's length and text, or err when want is NULL (refused). */
+static void
+check_row(ssize_t r, const char *got, const char *want, ssize_t err)
+{
+	if (want == NULL) {
+		ck_assert_int_eq(r, err);
+	} else {
+		ck_assert_int_eq(r, (ssize_t)strlen(want));
+		ck_assert_str_eq(got, want);
+	}
+}
+
 static const struct {
 	const char	*in;
 	const char	*out;	/* NULL: refused with err */
@@ -34,12 +46,7 @@ START_TEST(decode_table)
 	ssize_t r = pct_decode(decode_cases[_i].in, strlen(decode_cases[_i].in), buf,
 	    sizeof(buf));
 
-	if (decode_cases[_i].out == NULL) {
-		ck_assert_int_eq(r, decode_cases[_i].err);
-	} else {
-		ck_assert_int_eq(r, (ssize_t)strlen(decode_cases[_i].out));
-		ck_assert_str_eq(buf, decode_cases[_i].out);
-	}
+	check_row(r, buf, decode_cases[_i].out, decode_cases[_i].err);
 }
 END_TEST
 
@@ -123,12 +130,7 @@ START_TEST(escape_table)
 	ssize_t r = pct_escape(escape_cases[_i].in, strlen(escape_cases[_i].in),
 	    escape_cases[_i].rule, out, escape_cases[_i].dstsize);
 
-	if (escape_cases[_i].out == NULL) {
-		ck_assert_int_eq(r, -ENAMETOOLONG);
-	} else {
-		ck_assert_int_eq(r, (ssize_t)strlen(escape_cases[_i].out));
-		ck_assert_str_eq(out, escape_cases[_i].out);
-	}
+	check_row(r, out, escape_cases[_i].out, -ENAMETOOLONG);
 }
 END_TEST
 
