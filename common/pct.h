@@ -1,6 +1,7 @@
 /*
  * Percent-encoding of paths and names on the wire (docs/protocol.md,
- * "Paths").  Names need not be UTF-8: the codec is byte-exact.
+ * "Paths and names"), and of remote strings in log lines and messages:
+ * one escaper for both.  Names need not be UTF-8: the codec is byte-exact.
  */
 #ifndef FS_PCT_H
 #define FS_PCT_H
