@@ -280,8 +280,9 @@ user_switch(struct supervisor *sv)
 	user_free(&sv->user);
 }
 
+/* The connection table and, with --proxy-protocol, the table of headers awaited. */
 static void
-table_setup(struct supervisor *sv)
+tables_allocate(struct supervisor *sv)
 {
 	uint64_t seed = 0;
 	int r;
@@ -295,6 +296,18 @@ table_setup(struct supervisor *sv)
 	if (sv->opt->proxy && (r = pending_init(&sv->pend, sv->opt->max_conn)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot allocate a table for %u PROXY headers",
 		    sv->opt->max_conn);
+}
+
+/*
+ * PROGRAM found in PATH, then the spawner threads started; with
+ * --handler-seccomp each thread loads filesvc-handler's seccomp filter
+ * first, which every child it spawns inherits.
+ */
+static void
+spawners_start_seccomp(struct supervisor *sv)
+{
+	int r;
+
 	if ((r = spawn_init(&sv->sp, sv->opt->argv)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot run %s", sv->opt->argv[0]);
 	/* After serve_signals(): the threads inherit its blocked signals. */
@@ -305,6 +318,18 @@ table_setup(struct supervisor *sv)
 		    "cannot load filesvc-handler's seccomp filter (--handler-seccomp)");
 	if (r < 0)
 		die(FS_EXIT_FAIL, -r, "cannot start the spawner threads");
+}
+
+/* In the reverse order of their setup; the threads are idle once the last child is reaped. */
+static void
+resources_free(struct supervisor *sv)
+{
+	serve_close(sv);
+	pool_stop(&sv->pool);
+	spawn_fini(&sv->sp);
+	conn_fini(&sv->conns);
+	pending_fini(&sv->pend);
+	notify_close(&sv->nt);
 }
 
 int
@@ -333,15 +358,12 @@ main(int argc, char *argv[])
 		die(FS_EXIT_FAIL, 0, "cannot take the sockets systemd passed");
 	listen_setup(&sv);
 	user_switch(&sv);	/* after binding: a port < 1024 needs root, serving does not */
-	table_setup(&sv);
-	serve_setup(&sv);	/* READY=1 */
+	tables_allocate(&sv);
+	spawners_start_seccomp(&sv);
+	serve_setup(&sv);
+	report_ready(&sv);	/* READY=1 */
 
 	serve(&sv);		/* until SIGTERM/SIGINT and the last child reaped */
-	serve_close(&sv);
-	pool_stop(&sv.pool);
-	spawn_fini(&sv.sp);
-	conn_fini(&sv.conns);
-	pending_fini(&sv.pend);
-	notify_close(&sv.nt);
+	resources_free(&sv);
 	return FS_EXIT_OK;
 }
