@@ -29,7 +29,7 @@ admit_full(const struct supervisor *sv)
 static bool
 accepting(const struct supervisor *sv)
 {
-	return sv->phase == PHASE_RUN && !sv->paused && !admit_full(sv) && !pool_busy(&sv->pool);
+	return sv->phase == PHASE_RUN && !sv->paused && !admit_full(sv) && !workers_busy(&sv->workers);
 }
 
 /*
@@ -189,8 +189,8 @@ admit_conn(struct supervisor *sv, const struct listener *l, int fd,
     const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct addr_text t[2];	/* remote, local */
-	struct pool_job *job;
-	struct conn_slot *s;
+	struct workers_job *job;
+	struct conntab_slot *s;
 	struct addr_key key;
 	uint32_t idx;
 	int r;
@@ -201,21 +201,21 @@ admit_conn(struct supervisor *sv, const struct listener *l, int fd,
 		(void)close(fd);	/* nothing was written to it */
 		return;
 	}
-	if (conn_source_full(&sv->conns, &key)) {
+	if (conntab_source_full(&sv->conns, &key)) {
 		source_refuse(sv, &t[0], fd);
 		return;
 	}
-	if ((s = conn_reserve(&sv->conns, &key)) == NULL) {	/* admit_full() said there was room */
+	if ((s = conntab_reserve(&sv->conns, &key)) == NULL) {	/* admit_full() said there was room */
 		log_msg(LOG_ERR, 0, "connection table inconsistent: %zu live", sv->conns.live);
 		(void)close(fd);
 		return;
 	}
 	s->peer = t[0];
 	s->start_ms = io_now_ms();
-	idx = conn_index(&sv->conns, s);
-	job = &sv->pool.job[idx];
+	idx = conntab_index(&sv->conns, s);
+	job = &sv->workers.job[idx];
 	job->fd = fd;
 	job->remote = t[0];
 	job->local = t[1];
-	pool_submit(&sv->pool, idx);
+	workers_submit(&sv->workers, idx);
 }

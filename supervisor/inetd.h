@@ -7,11 +7,11 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "conn.h"
+#include "conntab.h"
 #include "loop.h"
 #include "notify.h"
 #include "pending.h"
-#include "pool.h"
+#include "workers.h"
 #include "spawner.h"
 #include "user.h"
 
@@ -64,12 +64,12 @@ struct supervisor {
 	const struct options	*opt;
 	struct listener		 ls[SV_LISTEN_MAX];
 	size_t			 nls;
-	struct conn_table	 conns;
+	struct conntab		 conns;
 	struct pending_table	 pend;		/* --proxy-protocol: awaiting headers */
 	struct user		 user;		/* -u, resolved before binding */
 	struct spawner		 sp;
 	struct notify		 nt;		/* the service manager, if one started us */
-	struct pool		 pool;		/* the threads that call posix_spawn() */
+	struct workers		 workers;	/* the threads that call posix_spawn() */
 	pid_t			 unknown_pid;	/* an exited child not in the table (reap.c) */
 	uint64_t		 unknown_seq;	/* the last job submitted when it was seen */
 	uint64_t		 unknown_left;	/* jobs up to unknown_seq not back yet */
@@ -132,7 +132,7 @@ void proxyin_close_all(struct supervisor *sv);
 void stop_begin(struct supervisor *sv, int sig);
 void stop_escalate(struct supervisor *sv);	/* stopfd fired, or a second signal */
 /* A child whose spawn came back after the stop began: the signal the others got. */
-void stop_late_child(struct supervisor *sv, const struct conn_slot *s);
+void stop_late_child(struct supervisor *sv, const struct conntab_slot *s);
 
 /* reap.c: children that exited (SIGCHLD), and spawns the threads finished. */
 void reap_exits(struct supervisor *sv);

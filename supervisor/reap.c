@@ -17,7 +17,7 @@
 
 /* One line per ended connection: at -v always, otherwise when it went wrong. */
 static void
-child_log(const struct supervisor *sv, const struct conn_slot *s, int status)
+child_log(const struct supervisor *sv, const struct conntab_slot *s, int status)
 {
 	int64_t ms = io_now_ms() - s->start_ms;
 	char peer[ADDR_PEER_MAX];
@@ -44,14 +44,14 @@ child_log(const struct supervisor *sv, const struct conn_slot *s, int status)
 static bool
 reap_one(struct supervisor *sv, pid_t pid)
 {
-	struct conn_slot s;
+	struct conntab_slot s;
 	int status;
 
 	if (waitpid(pid, &status, WNOHANG) != pid) {
 		log_msg(LOG_WARNING, errno, "cannot reap pid %d", (int)pid);
 		return false;
 	}
-	if (conn_remove(&sv->conns, pid, &s) == 0) {	/* else one we inherited across exec */
+	if (conntab_remove(&sv->conns, pid, &s) == 0) {	/* else one we inherited across exec */
 		child_log(sv, &s, status);
 		report_changed(sv);
 	}
@@ -72,8 +72,8 @@ unknown_reapable(struct supervisor *sv, pid_t pid)
 {
 	if (sv->unknown_pid != pid) {
 		sv->unknown_pid = pid;
-		sv->unknown_seq = sv->pool.submitted;
-		sv->unknown_left = sv->pool.submitted - sv->pool.taken;
+		sv->unknown_seq = sv->workers.submitted;
+		sv->unknown_left = sv->workers.submitted - sv->workers.taken;
 	}
 	return sv->unknown_left == 0;
 }
@@ -105,7 +105,7 @@ reap_exits(struct supervisor *sv)
 			sv->unknown_pid = 0;
 			break;
 		}
-		if (!conn_has(&sv->conns, si.si_pid) && !unknown_reapable(sv, si.si_pid))
+		if (!conntab_has(&sv->conns, si.si_pid) && !unknown_reapable(sv, si.si_pid))
 			break;
 		sv->unknown_pid = 0;
 		if (!reap_one(sv, si.si_pid))
@@ -118,8 +118,8 @@ reap_exits(struct supervisor *sv)
 static void
 spawn_done(struct supervisor *sv, uint32_t idx)
 {
-	const struct pool_job *job = &sv->pool.job[idx];
-	struct conn_slot *s = &sv->conns.slot[idx];
+	const struct workers_job *job = &sv->workers.job[idx];
+	struct conntab_slot *s = &sv->conns.slot[idx];
 	char peer[ADDR_PEER_MAX];
 	int r;
 
@@ -129,13 +129,13 @@ spawn_done(struct supervisor *sv, uint32_t idx)
 		addr_peer(&s->peer, peer, sizeof(peer));
 		log_msg(LOG_ERR, job->err, "%s: cannot start %s", peer, sv->sp.path);
 		sv->failed++;
-		conn_release(&sv->conns, s);
+		conntab_release(&sv->conns, s);
 		return;
 	}
 	sv->accepted++;
-	if ((r = conn_bind(&sv->conns, s, job->pid)) < 0) {
+	if ((r = conntab_bind(&sv->conns, s, job->pid)) < 0) {
 		log_msg(LOG_ERR, -r, "pid %d: connection table inconsistent", (int)job->pid);
-		conn_release(&sv->conns, s);
+		conntab_release(&sv->conns, s);
 		return;
 	}
 	stop_late_child(sv, s);
@@ -148,7 +148,7 @@ reap_spawns(struct supervisor *sv)
 	size_t n, i;
 
 	do {
-		n = pool_take(&sv->pool, idx, sizeof(idx) / sizeof(idx[0]));
+		n = workers_take(&sv->workers, idx, sizeof(idx) / sizeof(idx[0]));
 		for (i = 0; i < n; i++)
 			spawn_done(sv, idx[i]);
 	} while (n == sizeof(idx) / sizeof(idx[0]));

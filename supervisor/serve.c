@@ -2,7 +2,7 @@
  * What each event of the loop means.  One epoll set holds the listeners,
  * a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2), four
  * timerfds (accept pause, shutdown steps, STATUS= ticks, PROXY header
- * deadlines), the spawner threads' eventfd (pool.c) and, with
+ * deadlines), the spawner threads' eventfd (workers.c) and, with
  * --proxy-protocol, the connections whose header has not arrived yet.
  * No signal handler ever runs asynchronously; every reaction is plain
  * code in this thread, the only one that touches the connection table.
@@ -60,7 +60,7 @@ serve_setup(struct supervisor *sv)
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->statusfd, TAG_STATUS);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->proxyfd, TAG_PROXY);
-	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->pool.donefd, TAG_SPAWNED);
+	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->workers.donefd, TAG_SPAWNED);
 	admit_setup(sv);
 }
 

@@ -38,7 +38,7 @@ kill_all(struct supervisor *sv, int sig)
 }
 
 void
-stop_late_child(struct supervisor *sv, const struct conn_slot *s)
+stop_late_child(struct supervisor *sv, const struct conntab_slot *s)
 {
 	if (sv->phase == PHASE_TERM)
 		group_kill(s->pid, SIGTERM);
