@@ -3,11 +3,13 @@
  * running connections the grace time (-t); then SIGTERM them, and SIGKILL
  * SV_KILL_DELAY_S later.  A second signal skips the wait.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 
 #include "fs-limits.h"
 #include "inetd.h"
+#include "io.h"
 #include "log.h"
 
 /* Signal a child's process group, or the child alone if it has left it. */
@@ -16,6 +18,22 @@ group_kill(pid_t pid, int sig)
 {
 	if (kill(-pid, sig) == -1)
 		(void)kill(pid, sig);	/* it left its group; ESRCH: it is exiting */
+}
+
+/*
+ * Signal the child of slot s, and say so: a transfer cut here would
+ * otherwise end without a line, since a handler killed by SIGKILL cannot
+ * log, and one that dies of SIGTERM need not.
+ */
+static void
+kill_logged(const struct conntab_slot *s, int sig)
+{
+	char peer[ADDR_PEER_MAX];
+
+	addr_peer(&s->peer, peer, sizeof(peer));
+	log_msg(LOG_NOTICE, 0, "%s: pid %d still running after %" PRId64 " ms: sending %s", peer,
+	    (int)s->pid, io_now_ms() - s->start_ms, sig == SIGKILL ? "SIGKILL" : "SIGTERM");
+	group_kill(s->pid, sig);
 }
 
 /*
@@ -29,21 +47,18 @@ kill_all(struct supervisor *sv, int sig)
 {
 	size_t i;
 
-	for (i = 0; i < sv->conns.max; i++) {
-		pid_t pid = sv->conns.slot[i].pid;
-
-		if (pid != 0)
-			group_kill(pid, sig);
-	}
+	for (i = 0; i < sv->conns.max; i++)
+		if (sv->conns.slot[i].pid != 0)
+			kill_logged(&sv->conns.slot[i], sig);
 }
 
 void
 stop_late_child(struct supervisor *sv, const struct conntab_slot *s)
 {
 	if (sv->phase == PHASE_TERM)
-		group_kill(s->pid, SIGTERM);
+		kill_logged(s, SIGTERM);
 	else if (sv->phase == PHASE_KILL)
-		group_kill(s->pid, SIGKILL);
+		kill_logged(s, SIGKILL);
 }
 
 void
