@@ -17,7 +17,7 @@
 #include "sysfilter.h"
 
 /* Each thread's own stack: posix_spawn() gives the child a separate one. */
-#define POOL_STACK	(256 * 1024)
+#define WORKERS_STACK	(256 * 1024)
 
 static void
 ring_push(struct workers_ring *r, size_t cap, uint32_t idx)
@@ -36,7 +36,7 @@ ring_pop(struct workers_ring *r, size_t cap)
 	return idx;
 }
 
-/* Wait for a job; false when the pool stops. */
+/* Wait for a job; false once the workers stop. */
 static bool
 next_job(struct workers *p, uint32_t *idx)
 {
@@ -160,7 +160,7 @@ threads_create(struct workers *p, size_t nworkers)
 
 	if ((r = pthread_attr_init(&attr)) != 0)
 		return -r;
-	r = pthread_attr_setstacksize(&attr, POOL_STACK);
+	r = pthread_attr_setstacksize(&attr, WORKERS_STACK);
 	/* Signals are the event loop's (signalfd): no worker may take one. */
 	(void)sigfillset(&all);
 	if (r == 0)
