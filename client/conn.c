@@ -20,6 +20,7 @@
 #include "fget.h"
 #include "io.h"
 #include "log.h"
+#include "tty.h"
 
 void
 conn_init(struct conn *c, const struct options *opt)
@@ -37,42 +38,6 @@ conn_deadline(struct conn *c)
 	c->deadline = c->opt->max_time_ms > 0 ? io_now_ms() + (int64_t)c->opt->max_time_ms : -1;
 }
 
-/*
- * log_escape(), then back to the byte each %XX named when it is one of
- * keep.  Exact, because log_escape() writes '%' itself as %25: every %20
- * or %25 it writes was that byte.
- */
-static char *
-show(const char *src, size_t len, char *dst, size_t dstsize, bool keep_pct)
-{
-	char *in, *out;
-
-	log_escape(src, len, dst, dstsize);
-	for (in = out = dst; *in != '\0'; out++) {
-		if (strncmp(in, "%20", 3) == 0 || (keep_pct && strncmp(in, "%25", 3) == 0)) {
-			*out = in[2] == '0' ? ' ' : '%';
-			in += 3;
-		} else {
-			*out = *in++;
-		}
-	}
-	*out = '\0';
-	return dst;
-}
-
-/* log_escape() keeping spaces: a server's text for a terminal. */
-char *
-conn_show(const char *src, size_t len, char *dst, size_t dstsize)
-{
-	return show(src, len, dst, dstsize, false);
-}
-
-char *
-conn_show_input(const char *src, size_t len, char *dst, size_t dstsize)
-{
-	return show(src, len, dst, dstsize, true);
-}
-
 void
 conn_trace(const struct conn *c, char dir, const char *line, size_t len)
 {
@@ -83,7 +48,7 @@ conn_trace(const struct conn *c, char dir, const char *line, size_t len)
 		return;
 	/* Answer lines are the server's bytes: escaped before they reach a terminal. */
 	if (dir == '<')
-		conn_show(line, len, shown, sizeof(shown));
+		tty_show(line, len, shown, sizeof(shown));
 	else
 		(void)snprintf(shown, sizeof(shown), "%.*s", (int)len, line);	/* encoded by us */
 	n = snprintf(out, sizeof(out), "%c %s\n", dir, shown);
@@ -308,7 +273,7 @@ conn_answer(struct conn *c, struct answer *a)
 	conn_trace(c, '<', line, len);
 	if (answer_parse(line, len, a) < 0) {
 		log_msg(LOG_ERR, 0, "%s: malformed answer: %s", c->host,
-		    conn_show(line, len, shown, sizeof(shown)));
+		    tty_show(line, len, shown, sizeof(shown)));
 		conn_close(c);
 		return FGET_WEIRD;
 	}
@@ -386,10 +351,4 @@ conn_skip(struct conn *c)
 			return r;
 	}
 	return 0;
-}
-
-int
-conn_err_status(unsigned code)
-{
-	return code == 404 ? FGET_NOTFOUND : code == 403 ? FGET_FORBIDDEN : FGET_SERVER;
 }

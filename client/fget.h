@@ -34,6 +34,15 @@ enum {
 	FGET_SERVER = 80,	/* any other ERR */
 };
 
+/* exitcode.c: the status for an ERR code: 78 for 404, 79 for 403, 80 else. */
+int exitcode_err(unsigned code);
+/*
+ * Whether a failure with status may pass if tried again (--retry): a lost
+ * or slow connection, a cut body, or ERR 408, 500 or 503 (last_err, the
+ * last ERR code; 0 none).
+ */
+bool exitcode_transient(int status, unsigned last_err);
+
 #define PROGRESS_REDRAW_MS	100		/* at most ten frames a second */
 #define FGET_BUF_SIZE		(256 * 1024)	/* one read from the socket */
 #define FGET_PIPELINE_MAX	16		/* requests in flight while mirroring */
@@ -89,7 +98,8 @@ enum out_kind {
 struct output {
 	enum out_kind	 kind;
 	int		 fd;		/* -1 until output_begin() */
-	int		 dirfd;		/* holds name; borrowed */
+	int		 dirfd;		/* holds name */
+	bool		 dirfd_owned;	/* -o DIR/NAME's DIR: output_close() closes it */
 	char		 name[NAME_MAX + 1];
 	char		 part[NAME_MAX + 1];
 	char		 shown[512];	/* for messages */
@@ -153,12 +163,6 @@ int conn_answer(struct conn *c, struct answer *a);
 int conn_body(struct conn *c, void *buf, size_t max, size_t *ret_n);
 /* Read and drop the rest of the current body, keeping a pipelined stream in step. */
 int conn_skip(struct conn *c);
-/* The status for an ERR code: 78 for 404, 79 for 403, 80 else. */
-int conn_err_status(unsigned code);
-/* log_escape() keeping spaces: remote text fit for a terminal.  Returns dst. */
-char *conn_show(const char *src, size_t len, char *dst, size_t dstsize);
-/* conn_show() of what the user typed: '%' kept as it is, quoted as typed. */
-char *conn_show_input(const char *src, size_t len, char *dst, size_t dstsize);
 /* With -v, "> request" or "< answer header" on stderr, escaped. */
 void conn_trace(const struct conn *c, char dir, const char *line, size_t len);
 
@@ -166,6 +170,13 @@ void conn_trace(const struct conn *c, char dir, const char *line, size_t len);
  * output.c.  Functions that return int return 0 or FGET_WRITE (or
  * FGET_FAIL), having logged why.
  */
+/*
+ * Where the i-th URL u goes: -o FILE (beneath outdir unless absolute),
+ * stdout (-o -, or by default), or -O's name made from u beneath outdir.
+ * A stream is labelled with u's name for its progress bar.
+ */
+int output_choose(const struct options *opt, const struct url *u, size_t i, int outdir,
+    struct output *o);
 /*
  * Standard output, written as it is; asked for (-o -), or by default,
  * when binary output to a terminal is refused.
@@ -219,7 +230,14 @@ int transfer_list(struct fget *f, const struct url *u, struct output *o);
 /* Send line and read its answer, reconnecting once if a reused connection has gone. */
 int transfer_request(struct fget *f, const struct url *u, const char *line, size_t len,
     struct answer *a);
-/* Log an ERR answer for u; returns its status (conn_err_status()). */
+/*
+ * An OK answer to "GET path off" must carry size= and mtime= and promise
+ * exactly the file's bytes from off on; else it is logged as shown's,
+ * the connection closed, and FGET_WEIRD returned.
+ */
+int transfer_get_header(struct fget *f, const char *shown, const struct answer *a,
+    uint64_t off);
+/* Log an ERR answer for u; returns its status (exitcode_err()). */
 int transfer_error(struct fget *f, const struct url *u, const struct answer *a);
 /* Copy the current body to o with a progress bar; rm->size is the whole file's. */
 int transfer_body(struct fget *f, struct output *o, const struct remote *rm);

@@ -244,80 +244,6 @@ usage:
 	return -1;
 }
 
-/* -o FILE: FILE.part beside FILE; an existing device or fifo is written as it is. */
-static int
-output_named(const char *path, int outdir, struct output *o, int *ret_dirfd)
-{
-	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
-	char dir[FS_PATH_MAX];
-	int dfd = outdir, r;
-
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		log_msg(LOG_ERR, EISDIR, "cannot write to %s", path);
-		return FGET_WRITE;
-	}
-	if (slash != NULL) {
-		if ((size_t)(slash - path) + 2 > sizeof(dir)) {
-			log_msg(LOG_ERR, ENAMETOOLONG, "cannot write to %s", path);
-			return FGET_WRITE;
-		}
-		(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
-		    path);
-		/* An absolute dir ignores outdir; a relative one is beneath --output-dir. */
-		if ((dfd = openat(outdir, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-			log_msg(LOG_ERR, errno, "cannot open directory %s", dir);
-			return FGET_WRITE;
-		}
-		*ret_dirfd = dfd;
-	}
-	if ((r = output_prepare(o, dfd, base, true, path)) != 0)
-		return r;
-	return 0;
-}
-
-/* -O: the URL's last segment, which must make a sensible local name (control bytes escaped). */
-static int
-output_remote(const struct options *opt, const struct url *u, int outdir, struct output *o)
-{
-	char shown[512], url[512], local[NAME_MAX + 1];
-	const char *name;
-	size_t len = url_name(u, &name);
-
-	if (len == 0 || name[0] == '.' || tty_name(name, len, local, sizeof(local)) < 0) {
-		log_msg(LOG_ERR, 0, "-O: cannot name a local file after %s: %s; use -o FILE",
-		    url_format(u, url, sizeof(url)), len == 0 ? "it ends in '/'" :
-		    name[0] == '.' ? "the name starts with '.'" :
-		    "the name is too long once its control bytes are escaped");
-		return FGET_URL;
-	}
-	(void)snprintf(shown, sizeof(shown), "%s%s%s", opt->output_dir != NULL ?
-	    opt->output_dir : "", opt->output_dir != NULL ? "/" : "", local);
-	return output_prepare(o, outdir, local, false, shown);
-}
-
-static int
-output_choose(const struct options *opt, const struct url *u, size_t i, int outdir,
-    struct output *o, int *ret_dirfd)
-{
-	*ret_dirfd = -1;
-	if (i < opt->noutputs && strcmp(opt->outputs[i], "-") != 0)
-		return output_named(opt->outputs[i], outdir, o, ret_dirfd);
-	if (i < opt->noutputs || !opt->remote_name) {
-		output_stdout(o, i < opt->noutputs);
-		return 0;
-	}
-	return output_remote(opt, u, outdir, o);
-}
-
-static void
-stream_label(const struct url *u, struct output *o)
-{
-	const char *name;
-	size_t len = url_name(u, &name);
-
-	conn_show(name, len, o->label, sizeof(o->label));
-}
-
 static int
 run_one(struct fget *f, size_t i, int outdir)
 {
@@ -325,31 +251,27 @@ run_one(struct fget *f, size_t i, int outdir)
 	char shown[FS_LOG_FIELD_MAX];
 	struct output o;
 	struct url u;
-	int dirfd, r, r2;
+	int r, r2;
 
 	if (url_parse(arg, strlen(arg), &u, &why) < 0) {
 		log_msg(LOG_ERR, 0, "invalid URL '%s': %s",
-		    conn_show_input(arg, strlen(arg), shown, sizeof(shown)), why);
+		    tty_show_input(arg, strlen(arg), shown, sizeof(shown)), why);
 		return FGET_URL;
 	}
 	if (f->opt->long_list && (f->opt->recursive || !(u.dir || f->opt->list)))
 		log_msg(LOG_WARNING, 0, "warning: --long only changes listings; %s is %s",
-		    conn_show_input(arg, strlen(arg), shown, sizeof(shown)), f->opt->recursive ?
+		    tty_show_input(arg, strlen(arg), shown, sizeof(shown)), f->opt->recursive ?
 		    "mirrored with -r" : "downloaded (end it with '/' or add -l to list it)");
 	if (f->opt->recursive)
 		return mirror_run(f, &u, outdir);
-	if ((r = output_choose(f->opt, &u, i, outdir, &o, &dirfd)) == 0) {
-		if (o.kind == OUT_STREAM)	/* its bar names the file, not "stdout" */
-			stream_label(&u, &o);
-		if (u.dir || f->opt->list)
-			r = transfer_list(f, &u, &o);
-		else
-			r = transfer_get(f, &u, &o);
-		if ((r2 = output_close(&o)) != 0 && r == 0)
-			r = r2;
-	}
-	if (dirfd >= 0)
-		(void)close(dirfd);	/* a directory fd */
+	if ((r = output_choose(f->opt, &u, i, outdir, &o)) != 0)
+		return r;
+	if (u.dir || f->opt->list)
+		r = transfer_list(f, &u, &o);
+	else
+		r = transfer_get(f, &u, &o);
+	if ((r2 = output_close(&o)) != 0 && r == 0)
+		r = r2;
 	return r;
 }
 
@@ -373,7 +295,8 @@ output_dir_make(const char *dir)
 	}
 }
 
-static int
+/* Dies on failure: nothing has been fetched yet, so there is nothing to save. */
+static void
 setup(struct fget *f, struct options *opt, int *ret_outdir)
 {
 	int r, fd = AT_FDCWD;
@@ -397,7 +320,6 @@ setup(struct fget *f, struct options *opt, int *ret_outdir)
 		die(FGET_FAIL, ENOMEM, "cannot allocate a buffer");
 	conn_init(&f->conn, opt);
 	*ret_outdir = fd;
-	return 0;
 }
 
 int
@@ -416,7 +338,7 @@ main(int argc, char *argv[])
 		free(opt.outputs);
 		return r > 0 ? FGET_OK : FGET_USAGE;
 	}
-	(void)setup(&f, &opt, &outdir);	/* dies on failure */
+	setup(&f, &opt, &outdir);
 	for (i = 0; i < opt.nurls; i++) {
 		/* Later URLs are still tried; the first failure is the exit status. */
 		if ((r = run_one(&f, i, outdir)) != 0 && status == FGET_OK)

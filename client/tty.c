@@ -1,7 +1,8 @@
 /*
- * Masking control bytes in names bound for a terminal.  UTF-8 is decoded
- * only far enough to tell a continuation byte (0x80-0xBF, half of them C1
- * when alone) inside a valid sequence from a stray one.
+ * Text bound for a terminal: control bytes in names masked, remote text
+ * escaped for messages.  UTF-8 is decoded only far enough to tell a
+ * continuation byte (0x80-0xBF, half of them C1 when alone) inside a
+ * valid sequence from a stray one.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -9,6 +10,7 @@
 #include <sys/types.h>
 
 #include "fs-limits.h"
+#include "log.h"
 #include "tty.h"
 
 static bool
@@ -101,4 +103,40 @@ tty_name(const char *s, size_t len, char *dst, size_t size)
 	}
 	dst[n] = '\0';
 	return (ssize_t)n;
+}
+
+/*
+ * log_escape(), then back to the byte each %XX named when it is one of
+ * keep.  Exact, because log_escape() writes '%' itself as %25: every %20
+ * or %25 it writes was that byte.
+ */
+static char *
+show(const char *src, size_t len, char *dst, size_t dstsize, bool keep_pct)
+{
+	char *in, *out;
+
+	log_escape(src, len, dst, dstsize);
+	for (in = out = dst; *in != '\0'; out++) {
+		if (strncmp(in, "%20", 3) == 0 || (keep_pct && strncmp(in, "%25", 3) == 0)) {
+			*out = in[2] == '0' ? ' ' : '%';
+			in += 3;
+		} else {
+			*out = *in++;
+		}
+	}
+	*out = '\0';
+	return dst;
+}
+
+/* log_escape() keeping spaces: a server's text for a terminal. */
+char *
+tty_show(const char *src, size_t len, char *dst, size_t dstsize)
+{
+	return show(src, len, dst, dstsize, false);
+}
+
+char *
+tty_show_input(const char *src, size_t len, char *dst, size_t dstsize)
+{
+	return show(src, len, dst, dstsize, true);
 }

@@ -216,9 +216,15 @@ url_name(const struct url *u, const char **ret_name)
 }
 
 char *
-url_format(const struct url *u, char *dst, size_t dstsize)
+url_format_path(const struct url *u, const char *wire, char *dst, size_t dstsize)
 {
 	(void)snprintf(dst, dstsize, u->host_v6 ? "filesvc://[%s]:%u%s" : "filesvc://%s:%u%s",
-	    u->host, (unsigned)u->port, u->wire);	/* cut to fit: only for messages */
+	    u->host, (unsigned)u->port, wire);	/* cut to fit: only for messages */
 	return dst;
+}
+
+char *
+url_format(const struct url *u, char *dst, size_t dstsize)
+{
+	return url_format_path(u, u->wire, dst, dstsize);
 }

@@ -52,4 +52,7 @@ size_t url_name(const struct url *u, const char **ret_name);
  */
 char *url_format(const struct url *u, char *dst, size_t dstsize);
 
+/* url_format() of another path on u's server: wire, already encoded (-r's entries). */
+char *url_format_path(const struct url *u, const char *wire, char *dst, size_t dstsize);
+
 #endif
