@@ -12,6 +12,7 @@
 
 #include "answer.h"
 #include "line.h"
+#include "stream.h"
 #include "url.h"
 
 /* Exit statuses, curl's numbers where the meaning is the same (fget(1), --help). */
@@ -26,9 +27,12 @@ enum {
 	FGET_PARTIAL = 18,	/* the body ended early */
 	FGET_WRITE = 23,	/* a local file or stdout could not be written */
 	FGET_TIMEOUT = 28,
+	FGET_TLS = 35,		/* the TLS handshake failed */
 	FGET_EMPTY = 52,	/* the server closed without answering */
 	FGET_SEND = 55,
 	FGET_RECV = 56,
+	FGET_CERT = 60,		/* the server's certificate is not trusted, or not for the host */
+	FGET_CACERT = 77,	/* --cacert (or the CA store) cannot be read */
 	FGET_NOTFOUND = 78,	/* ERR 404 */
 	FGET_FORBIDDEN = 79,	/* ERR 403 */
 	FGET_SERVER = 80,	/* any other ERR */
@@ -69,11 +73,14 @@ struct options {
 	uint64_t	 connect_timeout_ms;
 	uint64_t	 max_time_ms;	/* 0: none */
 	uint64_t	 retry;
+	const char	*cacert;	/* --cacert FILE: the CAs trusted instead of the system's */
+	bool		 insecure;	/* -k: no certificate or host check */
 };
 
-/* The one connection, reused while URLs name the same host and port. */
+/* The one connection, reused while URLs name the same scheme, host and port. */
 struct conn {
-	int		 fd;		/* -1: none */
+	struct stream	 st;		/* st.fd -1: none */
+	bool		 tls;		/* filesvcs:// */
 	char		 host[URL_HOST_MAX + 1];
 	uint16_t	 port;
 	unsigned	 answered;	/* answers read on it: 0 means fresh */
@@ -143,9 +150,9 @@ void pool_close(struct fget *f);
  * logged why; a failure that leaves the stream unusable closes it.
  */
 void conn_init(struct conn *c, const struct options *opt);
-/* Whether c is open to u's host and port. */
+/* Whether c is open to u's server: scheme (TLS or not), host and port. */
 bool conn_is_for(const struct conn *c, const struct url *u);
-/* Be connected to u's host and port: the open connection if it is that one. */
+/* Be connected to u's server: the open connection if it is that one. */
 int conn_get(struct conn *c, const struct url *u);
 /* Close (the server sees EOF); harmless when closed. */
 void conn_close(struct conn *c);

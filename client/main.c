@@ -29,7 +29,8 @@ static const char usage[] =
     "Usage: fget [options] URL...\n"
     "Download or list files from filesvc servers.  URL is\n"
     "filesvc://HOST[:PORT]/PATH (port 7070 by default, IPv6 as [::1], PATH\n"
-    "percent-encoded); a URL that ends in '/' lists a directory.  Downloads\n"
+    "percent-encoded), or filesvcs://HOST[:PORT]/PATH over TLS (port 7443 by\n"
+    "default); a URL that ends in '/' lists a directory.  Downloads\n"
     "go to stdout unless -o or -O says otherwise; binary data is not written\n"
     "to a terminal unless asked for with -o -.\n"
     "\n"
@@ -52,6 +53,9 @@ static const char usage[] =
     "                           decimal, as 1.5, here and for --connect-timeout)\n"
     "      --retry N            retry transient failures N times after 1, 2, 4...\n"
     "                           seconds (at most 60), resuming where they stopped\n"
+    "      --cacert FILE        filesvcs://: trust the CA certificates in FILE\n"
+    "                           (PEM) instead of the system's\n"
+    "  -k, --insecure           filesvcs://: accept any certificate, for any host\n"
     "  -4, --ipv4               connect over IPv4 only\n"
     "  -6, --ipv6               connect over IPv6 only\n"
     "  -s, --silent             no progress bar, no error messages\n"
@@ -65,11 +69,11 @@ static const char usage[] =
     "byte has arrived.  Names from the server have control bytes written as\n"
     "%XX.  Exit status (that of the first failed URL):\n"
     "   0 success                 18 partial transfer      56 receive failure\n"
-    "   1 local failure           23 write error           78 not found (404)\n"
-    "   2 usage                   28 timeout               79 forbidden (403)\n"
-    "   3 malformed URL           52 no answer             80 other server error\n"
-    "   6 cannot resolve host     55 send failure\n"
-    "   7 cannot connect\n"
+    "   1 local failure           23 write error           60 certificate not trusted\n"
+    "   2 usage                   28 timeout               77 cannot read --cacert\n"
+    "   3 malformed URL           35 TLS handshake failed  78 not found (404)\n"
+    "   6 cannot resolve host     52 no answer             79 forbidden (403)\n"
+    "   7 cannot connect          55 send failure          80 other server error\n"
     "   8 malformed server answer\n";
 
 enum {
@@ -79,6 +83,7 @@ enum {
 	OPT_HUMAN,
 	OPT_CONNECT_TIMEOUT,
 	OPT_RETRY,
+	OPT_CACERT,
 };
 
 static const struct option longopts[] = {
@@ -94,6 +99,8 @@ static const struct option longopts[] = {
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "max-time", required_argument, NULL, 'm' },
 	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "insecure", no_argument, NULL, 'k' },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "silent", no_argument, NULL, 's' },
@@ -166,6 +173,12 @@ option_one(int c, struct options *opt)
 		return seconds("max time", optarg, &opt->max_time_ms);
 	case OPT_RETRY:
 		return number("retry count", optarg, 0, RETRY_MAX, &opt->retry);
+	case OPT_CACERT:
+		opt->cacert = optarg;
+		return 0;
+	case 'k':
+		opt->insecure = true;
+		return 0;
 	case '4':
 	case '6':
 		opt->family = c == '4' ? AF_INET : AF_INET6;
@@ -228,7 +241,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 	opt->urls = calloc((size_t)argc + 1, sizeof(*opt->urls));
 	if (opt->outputs == NULL || opt->urls == NULL)
 		die(FGET_FAIL, ENOMEM, "cannot parse options");
-	while ((c = getopt_long(argc, argv, "o:OC:rlm:46sSvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:OC:rlm:k46sSvhV", longopts, NULL)) != -1) {
 		if ((r = option_one(c, opt)) != 0) {
 			if (r < 0)
 				goto usage;

@@ -366,7 +366,7 @@ file_skip(struct mirror *m, int status, int dfd)
 	mirror_fail(m, status);
 	if (dfd >= 0)
 		(void)close(dfd);	/* a directory fd */
-	return m->f->conn.fd >= 0 ? conn_skip(&m->f->conn) : status;
+	return m->f->conn.st.fd >= 0 ? conn_skip(&m->f->conn) : status;
 }
 
 /* The remote file changed since its listing: its NAME.part must start over. */
