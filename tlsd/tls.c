@@ -211,8 +211,12 @@ tls_wait(int err, int64_t deadline_ms)
 static const char *
 handshake_reason(int err, int ret)
 {
+	/* With SSL_OP_IGNORE_UNEXPECTED_EOF, a bare EOF is ZERO_RETURN. */
+	if (err == SSL_ERROR_ZERO_RETURN ||
+	    (err == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0 && (ret == 0 || errno == 0)))
+		return "the client closed the connection";
 	if (err == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0)
-		return ret == 0 || errno == 0 ? "the client closed the connection" : strerror(errno);
+		return strerror(errno);
 	return ossl_reason();
 }
 
