@@ -181,6 +181,10 @@ tls_open(int fd, const struct options *opt, const char *host, const char *shown,
 		tls_close(t);
 		return r;
 	}
+	/* -v: what protects the connection, as curl -v says it. */
+	log_msg(LOG_DEBUG, 0, "%s: %s, %s, %s", shown, SSL_get_version(t->ssl),
+	    SSL_get_cipher_name(t->ssl), opt->insecure ? "certificate not checked (-k)" :
+	    "certificate verified");
 	*ret = t;
 	return 0;
 }

@@ -77,6 +77,8 @@ class Transfers(TlsCase):
         p = self.fget("--cacert", self.pki.ca, self.url(srv))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout, b"a.txt\nd/\n")
+        p = self.fget("-v", "--cacert", self.pki.ca, self.url(srv))
+        self.assertRegex(p.stderr, rb"TLSv1\.[23], \S+, certificate verified\n")
 
     def test_download_identical(self):
         srv = self.serve()
