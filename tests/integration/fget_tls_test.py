@@ -240,6 +240,16 @@ class Handshake(TlsCase):
         th_.join(10)
         return seen
 
+    def test_stalled_handshake(self):
+        """A server that accepts and never answers the ClientHello: the connect timeout
+        covers the handshake too (28), as curl's does."""
+        lsock = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(lsock.close)
+        p = self.fget("--cacert", self.pki.ca, "--connect-timeout", "0.5",
+                      self.url(lsock.getsockname()[1], "/a.txt"), timeout=30)
+        self.assertEqual(p.returncode, 28, p.stderr)
+        self.assertIn(b"timed out in the TLS handshake", p.stderr)
+
     def test_sni_for_names_only(self):
         self.assertEqual(self.sni_seen("localhost"), ["localhost"])
         self.assertEqual(self.sni_seen("127.0.0.1"), [None])
