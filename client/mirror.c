@@ -144,7 +144,7 @@ dir_open(int top, const char *rel)
 static char *
 item_url(const struct mirror *m, const struct mitem *it, char *buf, size_t size)
 {
-	return url_format_path(m->u, it->wire, buf, size);
+	return url_format_wire(m->u, it->wire, buf, size);
 }
 
 /* A local path for messages: the output directory's view, "rel/name". */

@@ -229,15 +229,15 @@ url_name(const struct url *u, const char **ret_name)
 }
 
 char *
-url_format_path(const struct url *u, const char *wire, char *dst, size_t dstsize)
+url_format(const struct url *u, char *dst, size_t dstsize)
+{
+	return url_format_wire(u, u->wire, dst, dstsize);
+}
+
+char *
+url_format_wire(const struct url *u, const char *wire, char *dst, size_t dstsize)
 {
 	(void)snprintf(dst, dstsize, u->host_v6 ? "%s[%s]:%u%s" : "%s%s:%u%s",
 	    u->tls ? SCHEME_TLS : SCHEME, u->host, (unsigned)u->port, wire);	/* cut to fit */
 	return dst;
-}
-
-char *
-url_format(const struct url *u, char *dst, size_t dstsize)
-{
-	return url_format_path(u, u->wire, dst, dstsize);
 }

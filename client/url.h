@@ -56,7 +56,7 @@ size_t url_name(const struct url *u, const char **ret_name);
  */
 char *url_format(const struct url *u, char *dst, size_t dstsize);
 
-/* url_format() of another path on u's server: wire, already encoded (-r's entries). */
-char *url_format_path(const struct url *u, const char *wire, char *dst, size_t dstsize);
+/* The same with another path of that server, wire (encoded, starting with '/'). */
+char *url_format_wire(const struct url *u, const char *wire, char *dst, size_t dstsize);
 
 #endif

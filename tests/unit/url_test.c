@@ -238,7 +238,7 @@ START_TEST(format)
 	ck_assert_int_eq(url_parse("filesvc://h:9/", 14, &u, &why), 0);
 	ck_assert_str_eq(url_format(&u, buf, sizeof(buf)), "filesvc://h:9/");
 	ck_assert_str_eq(url_format(&u, buf, 8), "filesvc");
-	ck_assert_str_eq(url_format_path(&u, "/d/e%20f", buf, sizeof(buf)),
+	ck_assert_str_eq(url_format_wire(&u, "/d/e%20f", buf, sizeof(buf)),
 	    "filesvc://h:9/d/e%20f");
 }
 END_TEST
