@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -155,6 +157,32 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/*
+ * DHE's group: RFC 7919's ffdhe2048, as Mozilla's configuration says.
+ * OpenSSL's automatic choice is RFC 3526's group 14, a prime so widely
+ * shared that scanners flag it (LOGJAM's precomputation concern).
+ */
+static int
+dh_ffdhe2048(SSL_CTX *ctx)
+{
+	char group[] = "ffdhe2048";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+	EVP_PKEY *dh = NULL;
+	int r = -1;
+
+	if (pc != NULL && EVP_PKEY_paramgen_init(pc) > 0 && EVP_PKEY_CTX_set_params(pc, params) > 0 &&
+	    EVP_PKEY_paramgen(pc, &dh) > 0 && SSL_CTX_set0_tmp_dh_pkey(ctx, dh) == 1)
+		r = 0;	/* the context owns dh now */
+	else
+		EVP_PKEY_free(dh);
+	EVP_PKEY_CTX_free(pc);
+	return r;
+}
+
 /* Everything about the protocol, none of it from the files. */
 static int
 context_settings(SSL_CTX *ctx)
@@ -177,7 +205,7 @@ context_settings(SSL_CTX *ctx)
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, intermediate_ciphers) != 1 ||
 	    SSL_CTX_set1_groups_list(ctx, intermediate_groups) != 1 ||
-	    SSL_CTX_set_dh_auto(ctx, 1) != 1)
+	    dh_ffdhe2048(ctx) < 0)
 		return -1;
 	return 0;
 }
