@@ -46,7 +46,7 @@ ossl_reason(void)
  * not linger in freed heap.  Returns the BIO, or NULL with errno set.
  */
 static BIO *
-pem_read(const char *path)
+pem_slurp(const char *path)
 {
 	char *buf;
 	size_t len = 0;
@@ -80,18 +80,27 @@ pem_read(const char *path)
 	return bio;
 }
 
+/* pem_slurp(), or NULL after a line saying why the file (what, e.g. "key") cannot be read. */
+static BIO *
+pem_read(const char *path, const char *what)
+{
+	BIO *bio = pem_slurp(path);
+
+	if (bio == NULL)
+		log_msg(LOG_ERR, errno, "cannot read %s %s", what, path);
+	return bio;
+}
+
 /* The first certificate is the server's; any after it are the chain sent with it. */
 static int
 load_cert(SSL_CTX *ctx, const char *path)
 {
-	BIO *bio = pem_read(path);
+	BIO *bio = pem_read(path, "certificate");
 	X509 *x;
 	int r = -1;
 
-	if (bio == NULL) {
-		log_msg(LOG_ERR, errno, "cannot read certificate %s", path);
+	if (bio == NULL)
 		return -1;
-	}
 	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
 	    SSL_CTX_use_certificate(ctx, x) != 1) {
 		log_msg(LOG_ERR, 0, "cannot load certificate %s: %s", path, ossl_reason());
@@ -116,14 +125,12 @@ out:
 static int
 load_key(SSL_CTX *ctx, const char *path)
 {
-	BIO *bio = pem_read(path);
+	BIO *bio = pem_read(path, "key");
 	EVP_PKEY *k;
 	int r = -1;
 
-	if (bio == NULL) {
-		log_msg(LOG_ERR, errno, "cannot read key %s", path);
+	if (bio == NULL)
 		return -1;
-	}
 	/* No passphrase callback: an encrypted key is refused, not prompted for. */
 	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
 	if (k == NULL || SSL_CTX_use_PrivateKey(ctx, k) != 1)

@@ -92,16 +92,7 @@ def serve(case, pki, root=None, command=None, tlsd_args=(), **kw):
     """TlsServer for case's test, stopped at its end; fails the test on a sanitizer
     report in the shared log."""
     command = command or [harness.HANDLER, "--root", root]
-    srv = TlsServer(pki, command, tlsd_args, **kw)
-
-    def stop():
-        logs = srv.logs()
-        srv.stop()
-        if re.search(r"Sanitizer|runtime error:", logs):
-            raise AssertionError("sanitizer report:\n" + logs[-4000:])
-
-    case.addCleanup(stop)
-    return srv
+    return hh.stopped_at_end(case, TlsServer(pki, command, tlsd_args, **kw))
 
 
 PROBE = "closed the connection"
