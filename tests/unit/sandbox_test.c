@@ -283,8 +283,8 @@ START_TEST(relay_filter_opens_nothing)
 	static const unsigned denied[] = {
 		__NR_openat, __NR_openat2, __NR_execve, __NR_execveat, __NR_socket, __NR_connect,
 		__NR_sendto, __NR_sendmsg, __NR_clone3, __NR_getdents64, __NR_newfstatat,
-		__NR_sendfile, __NR_pread64, __NR_readlinkat, __NR_memfd_create, __NR_ptrace,
-		__NR_setpgid, __NR_getpgid,
+		__NR_sendfile, __NR_pread64, __NR_readlinkat, __NR_memfd_create, __NR_setpgid,
+		__NR_getpgid,
 	};
 	static const unsigned allowed[] = {
 		__NR_read, __NR_write, __NR_ppoll, __NR_shutdown, __NR_close, __NR_wait4,
@@ -302,6 +302,7 @@ START_TEST(relay_filter_opens_nothing)
 	ck_assert_uint_eq(run_call(FS_FILTER_RELAY, __NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0),
 	    SECCOMP_RET_KILL_PROCESS);
 	ck_assert_uint_eq(run_call(FS_FILTER_RELAY, __NR_kill, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_call(FS_FILTER_RELAY, __NR_ptrace, 0, 0), SECCOMP_RET_KILL_PROCESS);
 #endif
 }
 END_TEST
