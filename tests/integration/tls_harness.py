@@ -126,10 +126,10 @@ class Direct:
     """filesvc-tlsd on one end of a socketpair, its stderr captured; the test holds
     the other end, plain (self.sock) until it wraps it."""
 
-    def __init__(self, pki, command, tlsd_args=(), env=None):
+    def __init__(self, pki, command, tlsd_args=(), env=None, prefix=()):
         self.sock, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
-            [TLSD, "--cert", pki.cert, "--key", pki.key] + list(tlsd_args) + ["--"] +
+            list(prefix) + [TLSD, "--cert", pki.cert, "--key", pki.key] + list(tlsd_args) + ["--"] +
             list(command), stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env)
         theirs.close()
 

@@ -252,6 +252,22 @@ class Relay(TlsCase):
         tls.shutdown(socket.SHUT_WR)
         self.assertEqual(d.finish()[0], 0)
 
+    def test_nothing_relayed_unconfined(self):
+        # A container's filter refusing Landlock (deny_landlock, as systemd-nspawn 252's):
+        # tlsd says so, relays nothing, and exits 1; the command sees its input end.
+        deny = os.environ.get("FILESVC_DENY_LANDLOCK", "")
+        self.assertTrue(os.access(deny, os.X_OK), "FILESVC_DENY_LANDLOCK is not set")
+        d = th.Direct(self.pki, ["cat"], prefix=[deny])
+        tls = d.tls(self.pki)
+        # No byte back and no close_notify: the end is not passed off as a clean one.
+        with self.assertRaises((ssl.SSLEOFError, ConnectionResetError, BrokenPipeError)):
+            tls.sendall(b"ping\n")
+            th.read_all(tls)
+        status, err = d.finish()
+        self.assertEqual(status, 1, err)
+        self.assertEqual(err.strip(), "filesvc-tlsd: cannot confine the relay: the kernel "
+                         "refused Landlock: Operation not permitted")
+
     def test_command_cannot_read_the_key(self):
         # The key stays 0600 root; the handler runs as nobody (setpriv, as a unit's
         # User= would), served from the very directory that holds the key.
