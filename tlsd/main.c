@@ -111,6 +111,15 @@ options_parse(int argc, char *argv[], struct options *opt)
 	return r;
 }
 
+/* Free the TLS state (so that LeakSanitizer judges only real leaks) and return status. */
+static int
+end(struct tlsd *t, int status)
+{
+	SSL_free(t->ssl);
+	SSL_CTX_free(t->ctx);
+	return status;
+}
+
 /* After the spawn: confine, relay, and pass the command's exit status on. */
 static int
 serve(struct tlsd *t)
@@ -123,10 +132,8 @@ serve(struct tlsd *t)
 	else
 		relay_run(t);
 	(void)close(t->child_fd);	/* the command sees EOF, or EPIPE, and ends */
-	SSL_free(t->ssl);
-	SSL_CTX_free(t->ctx);
 	status = spawn_wait(t);
-	return r < 0 ? FS_EXIT_FAIL : status;
+	return end(t, r < 0 ? FS_EXIT_FAIL : status);
 }
 
 int
@@ -151,8 +158,10 @@ main(int argc, char *argv[])
 	if ((r = io_set_nonblock(STDIN_FILENO, 1)) < 0 || (r = io_set_nonblock(STDOUT_FILENO, 1)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot make the connection non-blocking");
 	if (tls_handshake(&t, io_now_ms() + (int64_t)opt.timeout_s * 1000) < 0)
-		return FS_EXIT_OK;	/* logged; the client's doing, and no command was run */
-	if ((r = spawn_command(&t)) < 0)
-		die(FS_EXIT_FAIL, -r, "cannot run %s", opt.argv[0]);
+		return end(&t, FS_EXIT_OK);	/* logged; the client's doing, no command was run */
+	if ((r = spawn_command(&t)) < 0) {
+		log_msg(LOG_ERR, -r, "cannot run %s", opt.argv[0]);
+		return end(&t, FS_EXIT_FAIL);
+	}
 	return serve(&t);
 }

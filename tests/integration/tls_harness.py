@@ -92,16 +92,7 @@ def serve(case, pki, root=None, command=None, tlsd_args=(), **kw):
     """TlsServer for case's test, stopped at its end; fails the test on a sanitizer
     report in the shared log."""
     command = command or [harness.HANDLER, "--root", root]
-    srv = TlsServer(pki, command, tlsd_args, **kw)
-
-    def stop():
-        logs = srv.logs()
-        srv.stop()
-        if re.search(r"Sanitizer|runtime error:", logs):
-            raise AssertionError("sanitizer report:\n" + logs[-4000:])
-
-    case.addCleanup(stop)
-    return srv
+    return hh.stopped_at_end(case, TlsServer(pki, command, tlsd_args, **kw))
 
 
 PROBE = "closed the connection"
@@ -128,24 +119,26 @@ def client_context(pki):
 def connect(srv, pki, host="localhost", timeout=20.0):
     """A TLS connection to srv, verified against the test CA, as an ssl.SSLSocket."""
     raw = socket.create_connection((srv.host, srv.port), timeout=timeout)
-    return client_context(pki).wrap_socket(raw, server_hostname=host)
+    return client_context(pki).wrap_socket(raw, server_hostname=host, suppress_ragged_eofs=False)
 
 
 class Direct:
     """filesvc-tlsd on one end of a socketpair, its stderr captured; the test holds
     the other end, plain (self.sock) until it wraps it."""
 
-    def __init__(self, pki, command, tlsd_args=(), env=None):
+    def __init__(self, pki, command, tlsd_args=(), env=None, prefix=()):
         self.sock, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
-            [TLSD, "--cert", pki.cert, "--key", pki.key] + list(tlsd_args) + ["--"] +
+            list(prefix) + [TLSD, "--cert", pki.cert, "--key", pki.key] + list(tlsd_args) + ["--"] +
             list(command), stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env)
         theirs.close()
 
     def tls(self, pki, host="localhost"):
         """Wrap our end in TLS (SSLSocket), verified against the test CA."""
         self.sock.settimeout(20)
-        return client_context(pki).wrap_socket(self.sock, server_hostname=host)
+        # Unsuppressed, an EOF without close_notify raises: recv() gives b"" only for one.
+        return client_context(pki).wrap_socket(self.sock, server_hostname=host,
+                                               suppress_ragged_eofs=False)
 
     def finish(self, timeout=30):
         """Wait for tlsd's exit; (status, stderr text)."""
@@ -154,13 +147,11 @@ class Direct:
 
 
 def read_all(tls):
-    """Everything a TLS socket gives until close_notify (or EOF)."""
+    """Everything a TLS socket (wrapped with suppress_ragged_eofs=False) gives until
+    close_notify; an EOF without one raises ssl.SSLEOFError."""
     out = b""
     while True:
-        try:
-            chunk = tls.recv(1 << 16)
-        except ssl.SSLZeroReturnError:
-            return out
+        chunk = tls.recv(1 << 16)
         if not chunk:
             return out
         out += chunk
