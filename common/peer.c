@@ -5,28 +5,26 @@
  * header names), else the socket on fd 0.  Environment values are
  * escaped like any remote-controlled string.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "handler.h"
+#include "addr.h"
 #include "log.h"
+#include "peer.h"
 
-static bool
-peer_from_socket(char *dst, size_t size)
+bool
+peer_address(int fd, struct addr_text *ret)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	struct addr_text t;
 
-	if (getpeername(0, (struct sockaddr *)&ss, &len) == -1)
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
 		return false;
 	/* A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: addr_format() writes IPv4. */
-	if (addr_format((struct sockaddr *)&ss, len, &t) < 0)
-		return false;
-	addr_peer(&t, dst, size);
-	return true;
+	return addr_format((struct sockaddr *)&ss, len, ret) == 0;
 }
 
 void
@@ -50,6 +48,8 @@ peer_describe(char *dst, size_t size)
 		addr_peer(&t, dst, size);
 		return;
 	}
-	if (!peer_from_socket(dst, size))
+	if (peer_address(0, &t))
+		addr_peer(&t, dst, size);
+	else
 		(void)snprintf(dst, size, "-");
 }
