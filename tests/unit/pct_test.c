@@ -5,6 +5,7 @@
 #include "pct.h"
 #include "unit.h"
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	const char	*out;	/* NULL: refused with err */
@@ -26,6 +27,7 @@ static const struct {
 	{ "%%41", NULL, -EINVAL },
 	{ "%-1", NULL, -EINVAL },
 };
+/* clang-format on */
 
 START_TEST(decode_table)
 {
