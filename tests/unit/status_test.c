@@ -8,6 +8,7 @@
 #include "handler.h"
 #include "unit.h"
 
+/* clang-format off */
 static const struct {
 	int err;
 	enum fs_status status;
@@ -34,6 +35,7 @@ static const struct {
 	{ 0, FS_E500 },
 	{ -ENOENT, FS_E500 },	/* a caller must pass errno, not -errno */
 };
+/* clang-format on */
 
 START_TEST(errno_table)
 {
