@@ -35,7 +35,7 @@ def free_port(host="127.0.0.1"):
 
 def listener(host="127.0.0.1"):
     """A listening TCP socket on host, on a port the kernel picked, to pass to a
-    server as an inherited descriptor (LISTEN_FDS, or inetd_harness's -l fd).  It
+    server as an inherited descriptor (LISTEN_FDS, HAProxy's bind fd@N).  It
     listens before the server starts: no other program can take the port meanwhile
     (free_port's race) and clients may connect at once (the backlog holds them)."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
