@@ -1,4 +1,9 @@
-/* main() for fuzz targets outside libFuzzer: run each file named (or in a named directory) once. */
+/*
+ * main() for fuzz targets outside libFuzzer: run each file named (or in a named
+ * directory) once.  meson runs it, as replay-NAME in the unit suite of every build,
+ * on tests/fuzz/seeds/NAME, corpus/NAME and regress/NAME (every crash, timeout or
+ * slow input fuzzing ever found: tests/fuzz/README), so a bug once found stays fixed.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +20,8 @@
 static int
 replay_file(const char *path)
 {
-	static uint8_t buf[INPUT_MAX];
+	static uint8_t buf[INPUT_MAX + 1];
+	uint8_t *copy;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -24,12 +30,14 @@ replay_file(const char *path)
 		return -1;
 	}
 	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0)
+	(void)close(fd);	/* read-only: nothing to lose */
+	if (n < 0 || n > INPUT_MAX) {
+		fprintf(stderr, "replay: cannot read %s: %s\n", path,
+		    n < 0 ? strerror(errno) : "longer than the 1 MiB replay reads");
 		return -1;
+	}
 	/* A copy of exactly n bytes, so ASan sees a read past the input. */
-	uint8_t *copy = malloc((size_t)n + 1);
-	if (copy == NULL)
+	if ((copy = malloc((size_t)n + 1)) == NULL)
 		return -1;
 	memcpy(copy, buf, (size_t)n);
 	LLVMFuzzerTestOneInput(copy, (size_t)n);
@@ -69,6 +77,7 @@ main(int argc, char *argv[])
 	for (i = 1; i < argc; i++) {
 		if ((n = replay_dir(argv[i])) < 0)
 			return 1;
+		printf("%s: %d inputs\n", argv[i], n);
 		total += n;
 	}
 	printf("replayed %d inputs\n", total);

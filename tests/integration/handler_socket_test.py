@@ -237,15 +237,15 @@ class DualStackTest(harness.TreeCase):
         except OSError as e:
             raise unittest.SkipTest("no IPv6 here: %s" % e)
         self.write("f", b"x")
-        port = harness.free_port("::1")
         log = open(os.path.join(self.root, ".log"), "w+b")
-        # "[::]:PORT" listens dual-stack, as systemd's ListenStream=PORT does.
-        proc = harness.subprocess.Popen(
-            [harness.SOCKET_ACTIVATE, "--inetd", "-a", "-l", "[::]:%d" % port,
-             harness.HANDLER, "--root", self.root], stdin=harness.subprocess.DEVNULL,
-            stdout=harness.subprocess.DEVNULL, stderr=log)
+        # "[::]:PORT" dual-stack, as systemd's ListenStream=PORT listens.
+        sock = harness.listener("::")
+        port = sock.getsockname()[1]
+        with sock:
+            proc = harness.subprocess.Popen(harness.with_listen_fd(
+                [harness.SOCKET_ACTIVATE, "--inetd", "-a", harness.HANDLER, "--root", self.root]),
+                stdin=sock, stdout=harness.subprocess.DEVNULL, stderr=log)
         self.addCleanup(harness.stop, proc)
-        harness.wait_port("127.0.0.1", port, proc=proc)
         with harness.Conn("127.0.0.1", port) as c:
             cport = c.sock.getsockname()[1]
             self.assertTrue(c.request(b"STAT f").ok)

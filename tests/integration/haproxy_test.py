@@ -21,7 +21,7 @@ import unittest
 
 import harness
 import inetd_harness as ih
-from harness import FGET, HANDLER, free_port, wait_port
+from harness import FGET, HANDLER
 from inetd_harness import children, wait_until
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -46,8 +46,9 @@ defaults
     retries 3
     option redispatch 1
 
+# The frontends' sockets are the test's (harness.listener), inherited: fd@N.
 frontend filesvc
-    bind 127.0.0.1:{port}
+    bind fd@{port_fd}
     default_backend filesvc
 
 backend filesvc
@@ -61,7 +62,7 @@ backend filesvc
     server b {b}
 
 frontend plain
-    bind 127.0.0.1:{plain_port}
+    bind fd@{plain_fd}
     default_backend plain
 
 backend plain
@@ -72,7 +73,7 @@ backend plain
 
 # docs/scale-out.md's HTTP health check variant.
 frontend httpchk
-    bind 127.0.0.1:{http_port}
+    bind fd@{http_fd}
     default_backend httpchk
 
 backend httpchk
@@ -118,13 +119,11 @@ class Fleet(unittest.TestCase):
     def setUp(self):
         self.out = tempfile.mkdtemp(prefix="out-", dir=self.tmp)
         self.addCleanup(shutil.rmtree, self.out, ignore_errors=True)
-        self.addr = {"a": ("127.0.0.2", free_port("127.0.0.2")),
-                     "b": ("127.0.0.3", free_port("127.0.0.3")),
-                     "p": ("127.0.0.4", free_port("127.0.0.4")),
-                     "h": ("127.0.0.6", free_port("127.0.0.6"))}
+        # Port 0: each backend's first start reports the port it got (backend()).
+        self.addr = {"a": ("127.0.0.2", 0), "b": ("127.0.0.3", 0), "p": ("127.0.0.4", 0),
+                     "h": ("127.0.0.6", 0)}
         self.backends = {n: self.backend(n) for n in ("a", "b", "h")}
         self.backends["p"] = self.backend("p", proxy=False)
-        self.port, self.plain_port, self.http_port = free_port(), free_port(), free_port()
         self.haproxy = self.start_haproxy()
         wait_until(lambda: self.status("a") == "UP" and self.status("b") == "UP", 20,
                    "HAProxy to see both backends UP")
@@ -135,22 +134,31 @@ class Fleet(unittest.TestCase):
         srv = ih.Inetd([HANDLER, "--root", self.roots[name]], listen=["%s:%d" % (host, port)],
                        opts=opts)
         self.addCleanup(srv.stop)
+        self.addr[name] = srv.addrs[0]  # a restart listens where HAProxy looks
         return srv
 
     def start_haproxy(self):
         cfg = os.path.join(self.out, "haproxy.cfg")
+        # Listening before HAProxy starts: clients wait in the backlog, no port race.
+        front = [harness.listener() for _ in range(3)]
+        self.port, self.plain_port, self.http_port = (s.getsockname()[1] for s in front)
         with open(cfg, "w") as f:
-            f.write(CONFIG.format(tmp=self.out, port=self.port, plain_port=self.plain_port,
-                                  http_port=self.http_port, haproxy_ip=HAPROXY_IP,
+            f.write(CONFIG.format(tmp=self.out, port_fd=front[0].fileno(),
+                                  plain_fd=front[1].fileno(), http_fd=front[2].fileno(),
+                                  haproxy_ip=HAPROXY_IP,
                                   **{n: "%s:%d" % self.addr[n] for n in ("a", "b", "p", "h")}))
         self.ha_log = open(os.path.join(self.out, "haproxy.log"), "wb")
         self.addCleanup(self.ha_log.close)
         # -db: stay in the foreground, so the test owns the PID it stops.
-        proc = subprocess.Popen([HAPROXY, "-db", "-f", cfg], stdin=subprocess.DEVNULL,
-                                stdout=self.ha_log, stderr=subprocess.STDOUT)
+        try:
+            proc = subprocess.Popen([HAPROXY, "-db", "-f", cfg], stdin=subprocess.DEVNULL,
+                                    stdout=self.ha_log, stderr=subprocess.STDOUT,
+                                    pass_fds=[s.fileno() for s in front])
+        finally:
+            for s in front:
+                s.close()
         self.addCleanup(harness.stop, proc)
-        wait_port("127.0.0.1", self.port, proc=proc)
-        # The stats socket may come after the listeners: setUp polls it next.
+        # Ready once its stats socket exists (setUp then waits for both backends UP).
         sock = os.path.join(self.out, "stats.sock")
         wait_until(lambda: os.path.exists(sock), 20, "HAProxy's stats socket")
         return proc

@@ -24,28 +24,37 @@ SOCKET_ACTIVATE = shutil.which("systemd-socket-activate") or "/usr/bin/systemd-s
 
 
 def free_port(host="127.0.0.1"):
-    """A TCP port that was free a moment ago (bind to port 0, read it, close)."""
+    """A TCP port that was free a moment ago (bind to port 0, read it, close): only
+    for a port nothing should answer on.  A server gets listener()'s socket, or
+    reports the port it bound (filesvc-inetd's "listening on" line)."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(fam, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 
 
-def wait_port(host, port, timeout=10.0, proc=None):
-    """Wait until something accepts on host:port; fail if proc dies first."""
-    deadline = time.monotonic() + timeout
+def listener(host="127.0.0.1"):
+    """A listening TCP socket on host, on a port the kernel picked, to pass to a
+    server as an inherited descriptor (LISTEN_FDS, HAProxy's bind fd@N).  It
+    listens before the server starts: no other program can take the port meanwhile
+    (free_port's race) and clients may connect at once (the backlog holds them)."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError("server exited early with status %s" % proc.returncode)
-        try:
-            with socket.socket(fam, socket.SOCK_STREAM) as s:
-                s.settimeout(1.0)
-                s.connect((host, port))
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise AssertionError("nothing listens on %s:%d after %.0fs" % (host, port, timeout))
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    if host == "::":  # both families, as systemd's ListenStream=PORT listens
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind((host, 0))
+    s.listen(socket.SOMAXCONN)
+    return s
+
+
+# Runs "$@" with LISTEN_FDS=1 and the socket it got on stdin as fd 3, as systemd
+# passes sockets (sd_listen_fds(3)); LISTEN_PID is the shell's, which exec keeps.
+WITH_LISTEN_FD = 'exec 3<&0 0</dev/null; LISTEN_FDS=1 LISTEN_PID=$$ exec "$@"'
+
+
+def with_listen_fd(args):
+    """args (a command) run with the socket given as its stdin passed as LISTEN_FDS."""
+    return ["/bin/sh", "-c", WITH_LISTEN_FD, "sh"] + list(args)
 
 
 def file_sha(path):
@@ -209,7 +218,8 @@ class PipeLog:
     def __init__(self):
         self.r, self.w = os.pipe()
         self.data = bytearray()
-        self.lock = threading.Lock()
+        self.eof = False
+        self.lock = threading.Condition()
         self.thread = threading.Thread(target=self._drain, daemon=True)
 
     def started(self):
@@ -220,10 +230,25 @@ class PipeLog:
     def _drain(self):
         while True:
             chunk = os.read(self.r, 65536)
-            if not chunk:
-                return
             with self.lock:
                 self.data += chunk
+                self.eof = not chunk
+                self.lock.notify_all()
+            if not chunk:
+                return
+
+    def wait_for(self, text, timeout=20.0):
+        """Wait until text has been logged; fail if every writer is gone first."""
+        deadline = time.monotonic() + timeout
+        want = text.encode()
+        with self.lock:
+            while want not in self.data:
+                left = deadline - time.monotonic()
+                if self.eof or left <= 0:
+                    raise AssertionError("no %r in the log %s; log:\n%s" % (
+                        text, "before its end" if self.eof else "after %.0fs" % timeout,
+                        self.data.decode("utf-8", "replace")))
+                self.lock.wait(left)
 
     def text(self):
         with self.lock:
@@ -236,24 +261,40 @@ class PipeLog:
         os.close(self.r)
 
 
+def addr_join(host, port):
+    """host:port, [host]:port for IPv6, as the programs write addresses."""
+    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+
+
+def socket_activated(command, host="127.0.0.1", env=None):
+    """command under systemd-socket-activate --inetd -a, on a listener(host) passed
+    as systemd passes one; returns (proc, port, PipeLog of its stderr) once
+    systemd-socket-activate logs that it listens (it refuses port 0 in -l, so it
+    cannot pick and report a port itself)."""
+    sock = listener(host)
+    port = sock.getsockname()[1]
+    # A pipe, as journald's stream is: a regular file would get lines
+    # without their "<N>" priority prefix (common/log.c).
+    log = PipeLog()
+    args = [SOCKET_ACTIVATE, "--inetd", "-a"]
+    for k, v in (env or {}).items():
+        args += ["-E", "%s=%s" % (k, v)]
+    with sock:
+        proc = subprocess.Popen(with_listen_fd(args + list(command)), stdin=sock,
+                                stdout=subprocess.DEVNULL, stderr=log.w)
+    log.started()
+    log.wait_for("Listening on %s as 3." % addr_join(host, port))
+    return proc, port, log
+
+
 class Server:
-    """filesvc-handler under systemd-socket-activate --inetd -a, on loopback."""
+    """filesvc-handler under systemd-socket-activate --inetd -a, on loopback
+    (socket_activated())."""
 
     def __init__(self, root, host="127.0.0.1", extra=(), env=None):
         self.host = host
-        self.port = free_port(host)
-        # A pipe, as journald's stream is: a regular file would get lines
-        # without their "<N>" priority prefix (common/log.c).
-        self.log = PipeLog()
-        addr = ("[%s]:%d" % (host, self.port)) if ":" in host else ("%s:%d" % (host, self.port))
-        args = [SOCKET_ACTIVATE, "--inetd", "-a", "-l", addr]
-        for k, v in (env or {}).items():
-            args += ["-E", "%s=%s" % (k, v)]
-        args += [HANDLER, "--root", root] + list(extra)
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=self.log.w)
-        self.log.started()
-        wait_port(host, self.port, proc=self.proc)
+        self.proc, self.port, self.log = socket_activated(
+            [HANDLER, "--root", root] + list(extra), host, env)
 
     def connect(self, timeout=20.0):
         return Conn(self.host, self.port, timeout)

@@ -199,9 +199,9 @@ def requests(srv, settled=True):
 
 def accepted(srv):
     """How many client connections systemd-socket-activate accepted (one handler
-    each), not counting the one harness.Server made to see it listen."""
+    each)."""
     settle(srv)
-    return srv.logs().count("Connection from ") - 1
+    return srv.logs().count("Connection from ")
 
 
 def raw(srv, data, timeout=10.0):

@@ -16,7 +16,7 @@ import unittest
 
 import harness
 import inetd_harness as ih
-from harness import HANDLER, INETD, SOCKET_ACTIVATE, free_port, wait_port
+from harness import HANDLER, INETD, SOCKET_ACTIVATE
 
 
 def maps_libsystemd(pid):
@@ -48,15 +48,19 @@ class Activated(ih.InetdCase):
         self.log = tempfile.TemporaryFile()
         self.addCleanup(self.log.close)
 
-    def start(self, program, extra=()):
-        self.port = free_port()
-        args = [SOCKET_ACTIVATE, "-l", "127.0.0.1:%d" % self.port,
-                "-E", "NOTIFY_SOCKET=" + self.notify_path, INETD] + ih.ALLOW_ROOT + list(extra) + ["--"]
-        self.proc = subprocess.Popen(args + program, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+    def start(self, program, extra=(), wrapper=()):
+        """systemd-socket-activate (through wrapper) on a socket of ours, then the
+        first connection, which makes it exec filesvc-inetd (same pid) with the
+        socket: the connection waits in the backlog until filesvc-inetd accepts it."""
+        sock = harness.listener()
+        self.port = sock.getsockname()[1]
+        args = list(wrapper) + [SOCKET_ACTIVATE, "-E", "NOTIFY_SOCKET=" + self.notify_path,
+                                INETD] + ih.ALLOW_ROOT + list(extra) + ["--"]
+        with sock:
+            self.proc = subprocess.Popen(harness.with_listen_fd(args + program), stdin=sock,
+                                         stdout=subprocess.DEVNULL, stderr=self.log)
         self.addCleanup(harness.stop, self.proc)
-        # The first connection makes systemd-socket-activate exec us, same pid.
-        wait_port("127.0.0.1", self.port, proc=self.proc)
+        socket.create_connection(("127.0.0.1", self.port), timeout=20).close()
 
     def message(self, want, timeout=20.0):
         """Datagrams until one holds the line want; returns that datagram."""
@@ -81,7 +85,7 @@ class Activated(ih.InetdCase):
         self.assertIn("STATUS=", msg)
         with harness.Conn("127.0.0.1", self.port) as c:
             self.check_served(c)
-        # wait_port's connection and ours: STATUS= follows within a second or so.
+        # start()'s connection and ours: STATUS= follows within a second or so.
         self.message("STATUS=0 connections (at most 100), 2 started")
         self.assertTrue(maps_libsystemd(self.proc.pid))
         self.proc.send_signal(signal.SIGTERM)
@@ -94,7 +98,7 @@ class Activated(ih.InetdCase):
         # Each holds a -c slot: STATUS= shows them, and those closed before a header.
         self.start([HANDLER, "--root", self.root], extra=["--proxy-protocol"])
         self.message("READY=1")
-        # wait_port's connection ended without a header; this one has sent nothing yet.
+        # start()'s connection ended without a header; this one has sent nothing yet.
         with harness.Conn("127.0.0.1", self.port) as c:
             self.message("STATUS=0 connections and 1 awaiting a PROXY header (at most 100), "
                          "0 started, 0 over the per-source cap, 0 failed to start, "
@@ -132,16 +136,9 @@ class Activated(ih.InetdCase):
                 if l.strip().startswith("libsystemd.so.0 (")]
         if not path:
             self.skipTest("libsystemd.so.0 not in the loader's cache")
-        self.port = free_port()
         script = 'mount --bind /dev/null "$1" && shift && exec "$@"'
-        args = ["/usr/bin/unshare", "-m", "sh", "-c", script, "sh", path[0],
-                SOCKET_ACTIVATE, "-l", "127.0.0.1:%d" % self.port,
-                "-E", "NOTIFY_SOCKET=" + self.notify_path, INETD] + ih.ALLOW_ROOT + [
-                "--", "/bin/true"]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=self.log)
-        self.addCleanup(harness.stop, self.proc)
-        wait_port("127.0.0.1", self.port, proc=self.proc)
+        self.start(["/bin/true"], wrapper=["/usr/bin/unshare", "-m", "sh", "-c", script, "sh",
+                                           path[0]])
         self.assertEqual(self.proc.wait(20), 1)
         # A regular file: plain lines, without "<N>" (common/log.c).
         self.assertRegex(self.logs(), r"(?m)^filesvc-inetd: LISTEN_FDS is set, but "

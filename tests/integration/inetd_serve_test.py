@@ -11,7 +11,7 @@ import subprocess
 import unittest
 
 import inetd_harness as ih
-from harness import HANDLER, INETD, free_port, wait_port
+from harness import HANDLER, INETD, free_port
 from inetd_harness import InetdCase
 
 IPV6 = ih.have_ipv6()
@@ -99,10 +99,9 @@ class EndToEnd(InetdCase):
         self.assertTrue(srv.matching(r"^<5>filesvc-inetd: stopped: 1 connections served"))
 
     def test_quiet_logs_only_problems(self):
-        port = free_port()
-        srv = self.inetd(["/bin/sh", "-c", "exit 3"], listen=["127.0.0.1:%d" % port],
-                         opts=["-q"], wait_ready=False)
-        wait_port("127.0.0.1", port, proc=srv.proc)
+        srv = self.inetd(["/bin/sh", "-c", "exit 3"], opts=["-q"], wait_ready=False)
+        ih.wait_until(lambda: ih.listening_ports(srv.pid), 20, "filesvc-inetd -q to listen")
+        port = ih.listening_ports(srv.pid)[0]
         with srv.connect("127.0.0.1", port) as c:
             self.assertEqual(c.reader.rest(), b"")
         srv.wait_log(r"^<4>filesvc-inetd: 127\.0\.0\.1:\d+: pid \d+ exited with status 3")

@@ -14,7 +14,7 @@ import unittest
 
 import harness
 import inetd_harness as ih
-from harness import HANDLER, INETD, free_port, wait_port
+from harness import HANDLER, INETD
 
 # A tmpfs over /dev with /dev/null and our socket as /dev/log, then PROGRAM.
 NAMESPACE = ('mount --rbind /dev "$2" && mount -t tmpfs tmpfs /dev && '
@@ -33,24 +33,25 @@ class Syslog(ih.InetdCase):
         log.bind(os.path.join(tmp, "log"))
         self.addCleanup(log.close)
         log.settimeout(20)
-        port = free_port()
         err = tempfile.TemporaryFile()
         self.addCleanup(err.close)
         proc = subprocess.Popen(
             ["unshare", "-m", "--propagation", "private", "sh", "-c", NAMESPACE, "sh",
              os.path.join(tmp, "log"), os.path.join(tmp, "dev"), INETD, "--syslog"]
-            + ih.ALLOW_ROOT + ["-l", "127.0.0.1:%d" % port, "--", HANDLER, "--root", self.root],
+            + ih.ALLOW_ROOT + ["-l", "127.0.0.1:0", "--", HANDLER, "--root", self.root],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         self.addCleanup(harness.stop, proc)
-        wait_port("127.0.0.1", port, proc=proc)
+        # LOG_DAEMON | notice, LOG_DAEMON | info: "<29>", "<30>", no newline.  The
+        # listening line says which port the kernel picked, and that it listens.
+        got = [log.recv(4096).decode()]
+        listening = r"<29>filesvc-inetd\[\d+\]: listening on 127\.0\.0\.1:(\d+)$"
+        while not re.match(listening, got[-1]):
+            got.append(log.recv(4096).decode())
+        port = int(re.match(listening, got[-1]).group(1))
         with harness.Conn("127.0.0.1", port) as c:
             self.check_served(c)
-        got = []
         while not any("GET /hello.txt OK 13" in m for m in got):
             got.append(log.recv(4096).decode())
-        # LOG_DAEMON | notice, LOG_DAEMON | info: "<29>", "<30>", no newline.
-        self.assertTrue([m for m in got if re.match(
-            r"<29>filesvc-inetd\[\d+\]: listening on 127\.0\.0\.1:%d$" % port, m)], got)
         self.assertTrue([m for m in got if re.match(
             r"<30>filesvc-handler\[\d+\]: 127\.0\.0\.1:\d+ GET /hello\.txt OK 13 ", m)], got)
         self.assertEqual(harness.stop(proc), 0)

@@ -70,15 +70,10 @@ class TlsServer:
     logs, stop), so http_harness's helpers work on it."""
 
     def __init__(self, pki, command, tlsd_args=(), cert=None, key=None):
-        self.host, self.port = "127.0.0.1", harness.free_port()
-        self.log = harness.PipeLog()
-        args = [harness.SOCKET_ACTIVATE, "--inetd", "-a", "-l", "%s:%d" % (self.host, self.port),
-                TLSD, "--cert", cert or pki.cert, "--key", key or pki.key] + list(tlsd_args)
-        args += ["--"] + list(command)
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=self.log.w)
-        self.log.started()
-        harness.wait_port(self.host, self.port, proc=self.proc)
+        self.host = "127.0.0.1"
+        args = [TLSD, "--cert", cert or pki.cert, "--key", key or pki.key] + list(tlsd_args)
+        self.proc, self.port, self.log = harness.socket_activated(
+            args + ["--"] + list(command), self.host)
 
     def logs(self):
         return self.log.text()
@@ -95,15 +90,9 @@ def serve(case, pki, root=None, command=None, tlsd_args=(), **kw):
     return hh.stopped_at_end(case, TlsServer(pki, command, tlsd_args, **kw))
 
 
-PROBE = "closed the connection"
-
-
 def tlsd_lines(srv):
-    """filesvc-tlsd's log lines, without their priority, less the one its readiness
-    probe (harness.wait_port connects and closes) caused."""
-    lines = [re.sub(r"^<\d>", "", l) for l in srv.logs().split("\n") if "filesvc-tlsd:" in l]
-    probe = [l for l in lines if PROBE in l][:1]
-    return [l for l in lines if l not in probe or lines.index(l) != lines.index(probe[0])]
+    """filesvc-tlsd's log lines, without their priority."""
+    return [re.sub(r"^<\d>", "", l) for l in srv.logs().split("\n") if "filesvc-tlsd:" in l]
 
 
 def https(srv, path="/", host="localhost"):

@@ -9,6 +9,7 @@
 /* A host name that exactly fills ADDR_HOST_MAX (with its NUL), plus ":70". */
 static char host_max[ADDR_HOST_MAX + 3], host_over[ADDR_HOST_MAX + 4];
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	int		 r;
@@ -46,6 +47,7 @@ static const struct {
 	{ "[[::1]]:70", -EINVAL, NULL, 0, false },
 	{ "a]:70", -EINVAL, NULL, 0, false },
 };
+/* clang-format on */
 
 START_TEST(listen_table)
 {
@@ -124,6 +126,7 @@ same(struct addr_key a, struct addr_key b)
 }
 
 /* Rows: two peers, and whether -C counts them as one source. */
+/* clang-format off */
 static const struct {
 	const char	*a, *b;
 	bool		 same;
@@ -136,6 +139,7 @@ static const struct {
 	{ "::ffff:10.0.0.1", "::ffff:10.0.0.1", true },
 	{ "::ffff:10.0.0.1", "::ffff:0.0.0.0", false },
 };
+/* clang-format on */
 
 START_TEST(key_table)
 {
@@ -181,6 +185,7 @@ static const struct {
 	const char	*in;
 	unsigned	 port;
 	const char	*ip, *peer;
+/* clang-format off */
 } fmt_cases[] = {
 	{ "127.0.0.1", 7070, "127.0.0.1", "127.0.0.1:7070" },
 	{ "255.255.255.255", 65535, "255.255.255.255", "255.255.255.255:65535" },
@@ -191,6 +196,7 @@ static const struct {
 	  "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535" },
 	{ "0:0:0:0:0:ffff:255.255.255.255", 1, "255.255.255.255", "255.255.255.255:1" },
 };
+/* clang-format on */
 
 START_TEST(format_table)
 {
@@ -284,6 +290,7 @@ static const struct {
 	uint16_t	 port;
 	int		 r;
 	const char	*peer;		/* addr_peer() of the result */
+/* clang-format off */
 } ip_cases[] = {
 	{ AF_INET, "192.0.2.1", 56324, 0, "192.0.2.1:56324" },
 	{ AF_INET, "0.0.0.0", 0, 0, "0.0.0.0:0" },
@@ -297,6 +304,7 @@ static const struct {
 	{ AF_INET, "192.0.2.1 ", 1, -EINVAL, NULL },
 	{ AF_UNIX, "192.0.2.1", 1, -EAFNOSUPPORT, NULL },
 };
+/* clang-format on */
 
 START_TEST(from_ip_table)
 {

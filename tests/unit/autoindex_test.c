@@ -30,6 +30,7 @@ expect_line(char *dst, size_t size, const char *href, const char *text, size_t c
 	    num);
 }
 
+/* clang-format off */
 static const struct {
 	const char	*name;
 	size_t		 nlen;
@@ -84,6 +85,7 @@ static const struct {
 	    "0123456789012345678901234567890123456789012345678901234567890123456789",
 	    "0123456789012345678901234567890123456789012345678901234567890123456789", 70 },
 };
+/* clang-format on */
 
 START_TEST(html_table)
 {
@@ -98,6 +100,7 @@ START_TEST(html_table)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	int64_t		 mtime;
 	uint64_t	 size;
@@ -109,6 +112,7 @@ static const struct {
 	{ INT64_MAX,		UINT64_MAX,	"31-Dec-9999 23:59",	"18446744073709551615" },
 	{ INT64_MIN,		9999999999999999999u, "01-Jan-0000 00:00", "9999999999999999999" },
 };
+/* clang-format on */
 
 START_TEST(html_stamps)
 {
@@ -176,6 +180,7 @@ static const struct {
 	const char	*name;
 	size_t		 nlen;
 	const char	*json;
+/* clang-format off */
 } jsons[] = {
 	{ H("a.txt"),		"a.txt" },
 	{ H("\"q\""),		"\\u0022q\\u0022" },
@@ -195,6 +200,7 @@ static const struct {
 	{ H("\xc2\x80"),	"\xc2\x80" },
 	{ H(""),		"" },
 };
+/* clang-format on */
 
 START_TEST(json_table)
 {
@@ -412,6 +418,7 @@ START_TEST(html_random)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char	*s;
 	size_t		 len;
@@ -443,6 +450,7 @@ static const struct {
 	{ "a",	0,			0 },	/* empty: nothing read */
 	{ "\xc3\xa9", 1,		0 },	/* the length rules */
 };
+/* clang-format on */
 
 START_TEST(utf8_table)
 {

@@ -22,6 +22,7 @@ add(struct conntab *t, pid_t pid, const struct addr_key *key)
 	return s;
 }
 
+/* clang-format off */
 static const struct {
 	size_t	max, per_source;
 	int	r;
@@ -33,6 +34,7 @@ static const struct {
 	{ 1, 0, -EINVAL },
 	{ 100, 1000, 0 },			/* -C above -c never triggers */
 };
+/* clang-format on */
 
 START_TEST(init_table)
 {

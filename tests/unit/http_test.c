@@ -12,6 +12,7 @@
 static struct http_request req;	/* static: the path buffer is big */
 
 /* path NULL: not checked; query NULL: none expected. */
+/* clang-format off */
 static const struct {
 	const char	*in;
 	size_t		 len;
@@ -114,6 +115,7 @@ static const struct {
 	{ H("\n\n"),					FS_E400, 0, NULL, NULL },
 	{ H("\r\nGET / HTTP/1.1\r\n" HOST "\r\n"),	FS_E400, 0, NULL, NULL },
 };
+/* clang-format on */
 
 START_TEST(head_table)
 {
@@ -187,6 +189,7 @@ START_TEST(fields_reset)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char	*conn;
 	bool		 close, keep_alive;
@@ -202,6 +205,7 @@ static const struct {
 	{ "close keep-alive",		false,	false },
 	{ "",				false,	false },
 };
+/* clang-format on */
 
 START_TEST(connection_table)
 {
@@ -328,6 +332,7 @@ static const struct {
 	const char	*line;
 	size_t		 len;
 	bool		 http;
+/* clang-format off */
 } shapes[] = {
 	{ H("GET / HTTP/1.1"),		true },
 	{ H("GET / HTTP/1.0"),		true },
@@ -350,6 +355,7 @@ static const struct {
 	{ H(""),			false },
 	{ H(" "),			false },
 };
+/* clang-format on */
 
 START_TEST(shape_table)
 {
@@ -357,6 +363,7 @@ START_TEST(shape_table)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char	*field;
 	const char	*token;
@@ -376,6 +383,7 @@ static const struct {
 	{ ",",			"gzip",	false },
 	{ "gzip;q=0",		"gzip",	false },
 };
+/* clang-format on */
 
 START_TEST(list_table)
 {
@@ -386,6 +394,7 @@ START_TEST(list_table)
 END_TEST
 
 /* value NULL: not found. */
+/* clang-format off */
 static const struct {
 	const char	*query;
 	const char	*value;
@@ -404,6 +413,7 @@ static const struct {
 	{ "&",				NULL },
 	{ "form",			NULL },
 };
+/* clang-format on */
 
 START_TEST(param_table)
 {

@@ -42,6 +42,7 @@ START_TEST(etag_format)
 END_TEST
 
 /* NULL: the field is absent. */
+/* clang-format off */
 static const struct {
 	const char	*im, *inm, *ims, *ius;
 	int		 code;
@@ -92,6 +93,7 @@ static const struct {
 	{ NULL,		NULL,		NULL,	"Sun, 06 Nov 1994 08:49:3\xff GMT", 0 },
 	{ NULL,		NULL,		"Sun, 06 Nov 99999999999999999999 GMT", NULL, 0 },	/* overflow */
 };
+/* clang-format on */
 
 START_TEST(check_table)
 {
@@ -106,6 +108,7 @@ END_TEST
 
 #define WED	INT64_C(784370977)	/* Wed, 09 Nov 1994 08:49:37 GMT */
 
+/* clang-format off */
 static const struct {
 	const char	*ir;
 	int64_t		 mtime;
@@ -130,6 +133,7 @@ static const struct {
 	{ "\"1-2-3-4.000000005",	M,	false },	/* truncated */
 	{ "\xff\xfe",	M,	false },	/* non-UTF-8 */
 };
+/* clang-format on */
 
 START_TEST(if_range_table)
 {
@@ -143,6 +147,7 @@ END_TEST
 #define OK	HTTPCOND_RANGE_OK
 #define UNSAT	HTTPCOND_RANGE_UNSATISFIABLE
 
+/* clang-format off */
 static const struct {
 	const char		*range;
 	uint64_t		 size;
@@ -207,6 +212,7 @@ static const struct {
 	{ "bytes=-1",			UINT64_MAX, OK,	UINT64_MAX - 1, UINT64_MAX - 1 },
 	{ "bytes=0-",			UINT64_MAX, OK,	0,	UINT64_MAX - 1 },
 };
+/* clang-format on */
 
 START_TEST(range_table)
 {
@@ -240,6 +246,7 @@ END_TEST
 #define JSON	HTTPCOND_JSON
 #define TXT	HTTPCOND_TEXT
 
+/* clang-format off */
 static const struct {
 	const char		*accept;
 	enum httpcond_format	 f;
@@ -289,6 +296,7 @@ static const struct {
 	{ "application/json;;;",		JSON },
 	{ ";q=1",				HTML },
 };
+/* clang-format on */
 
 START_TEST(accept_table)
 {

@@ -9,6 +9,7 @@
 #define FIRST_SECOND	INT64_C(-62167219200)	/* 0000-01-01 00:00:00 */
 #define LAST_SECOND	INT64_C(253402300799)	/* 9999-12-31 23:59:59 */
 
+/* clang-format off */
 static const struct {
 	int64_t		 t;
 	const char	*out;
@@ -33,6 +34,7 @@ static const struct {
 	{ INT64_MIN,		"Sat, 01 Jan 0000 00:00:00 GMT" },
 	{ -62135596800,		"Mon, 01 Jan 0001 00:00:00 GMT" },
 };
+/* clang-format on */
 
 START_TEST(format_table)
 {
@@ -47,6 +49,7 @@ END_TEST
 
 /* t INT64_MIN means "refused"; len -1 means strlen(in). */
 #define BAD INT64_MIN
+/* clang-format off */
 static const struct {
 	const char	*in;
 	int		 len;
@@ -117,6 +120,7 @@ static const struct {
 	{ ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,",	-1,	BAD },
 	{ "                                 ",	-1,	BAD },
 };
+/* clang-format on */
 
 START_TEST(parse_table)
 {

@@ -139,6 +139,7 @@ END_TEST
 #define H(lit)	lit, sizeof(lit) - 1
 
 /* Bytes written, then EOF; what line_block hands out first, and what stays pending. */
+/* clang-format off */
 static const struct {
 	const char		*in;
 	size_t			 len;
@@ -160,6 +161,7 @@ static const struct {
 	{ H("A\n"),					LINE_PARTIAL,	0 },
 	{ H(""),					LINE_EOF,	0 },	/* empty */
 };
+/* clang-format on */
 
 START_TEST(block_table)
 {
@@ -270,6 +272,7 @@ START_TEST(peek_then_block)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char		*in;
 	size_t			 len;
@@ -286,6 +289,7 @@ static const struct {
 	{ H("LIST"),		LINE_PARTIAL,	0 },	/* truncated */
 	{ H(""),		LINE_EOF,	0 },	/* empty */
 };
+/* clang-format on */
 
 START_TEST(peek_table)
 {

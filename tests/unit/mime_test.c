@@ -8,6 +8,7 @@
 #define TEXT	"text/plain; charset=utf-8"
 
 /* Every row is a claim about a response header; len -1 means strlen(name). */
+/* clang-format off */
 static const struct {
 	const char	*name;
 	int		 len;
@@ -42,6 +43,7 @@ static const struct {
 	{ "a.PnG",		-1,	"image/png" },
 	{ "a.zst",		-1,	"application/zstd" },
 };
+/* clang-format on */
 
 START_TEST(type_table)
 {

@@ -5,6 +5,7 @@
 #include "parse.h"
 #include "unit.h"
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	int		 r;
@@ -25,6 +26,7 @@ static const struct {
 	{ "1e3", -EINVAL, 0 },
 	{ "\xff", -EINVAL, 0 },
 };
+/* clang-format on */
 
 START_TEST(u64_table)
 {

@@ -6,6 +6,7 @@
 #include "path.h"
 #include "unit.h"
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	bool		 hidden;
@@ -31,6 +32,7 @@ static const struct {
 	{ "a/..b", true, 0, "a/..b" },
 	{ "..b", false, -ENOENT, NULL },
 };
+/* clang-format on */
 
 START_TEST(split_table)
 {

@@ -18,6 +18,7 @@ check_row(ssize_t r, const char *got, const char *want, ssize_t err)
 	}
 }
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	const char	*out;	/* NULL: refused with err */
@@ -39,6 +40,7 @@ static const struct {
 	{ "%%41", NULL, -EINVAL },
 	{ "%-1", NULL, -EINVAL },
 };
+/* clang-format on */
 
 START_TEST(decode_table)
 {

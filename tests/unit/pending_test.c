@@ -6,6 +6,7 @@
 #include "pending.h"
 #include "unit.h"
 
+/* clang-format off */
 static const struct {
 	size_t	max;
 	int	r;
@@ -15,6 +16,7 @@ static const struct {
 	{ CONNTAB_MAX + 1, -EINVAL },	/* the limit + 1 */
 	{ 0, -EINVAL },
 };
+/* clang-format on */
 
 START_TEST(init_table)
 {

@@ -4,6 +4,7 @@
 #include "request.h"
 #include "unit.h"
 
+/* clang-format off */
 static const struct {
 	const char	*line;
 	enum fs_status	 st;
@@ -49,6 +50,7 @@ static const struct {
 	{ "GET\ta", FS_E400, 0, NULL, 0, 0, 0, 0 },
 	{ "PROXY TCP4 1.2.3.4 5.6.7.8 1 2", FS_E400, 0, NULL, 0, 0, 0, 0 },
 };
+/* clang-format on */
 
 START_TEST(parse_table)
 {

@@ -6,6 +6,7 @@
 
 #define MAX_S	2592000
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	uint64_t	 ms;
@@ -37,6 +38,7 @@ static const struct {
 	{ "1,5",	0,		-EINVAL },	/* no locale */
 	{ "\xff",	0,		-EINVAL },
 };
+/* clang-format on */
 
 START_TEST(seconds_table)
 {

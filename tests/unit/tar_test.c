@@ -13,6 +13,7 @@
 #define L100 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 /* Every row is a claim about the archive; records NULL means "ustar alone". */
+/* clang-format off */
 static const struct {
 	const char	*path;
 	char		 type;
@@ -34,6 +35,7 @@ static const struct {
 	{ "d/old", 'f', 0, -2, 500000000, "mtime=-1.500000000" },
 	{ "d/older", 'f', 0, -86400, 0, "mtime=-86400" },
 };
+/* clang-format on */
 
 /* The records of a pax header, each "LEN key=value\n" checked and stripped to "key=value". */
 static char *

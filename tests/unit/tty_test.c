@@ -5,6 +5,7 @@
 #include "tty.h"
 #include "unit.h"
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	const char	*shown;
@@ -34,6 +35,7 @@ static const struct {
 	/* Latin-1 text: bytes past C1 stay, an 8-bit terminal shows them. */
 	{ "na\xefve \xa9",		"na\xefve \xa9" },
 };
+/* clang-format on */
 
 START_TEST(mask_table)
 {
@@ -58,6 +60,7 @@ START_TEST(bounded_by_len)
 END_TEST
 
 /* Local names (tty_name()): what tty_mask() masks becomes %XX, the rest is kept. */
+/* clang-format off */
 static const struct {
 	const char	*in;
 	const char	*local;
@@ -72,6 +75,7 @@ static const struct {
 	{ "\xc2\x9b",			"%C2%9B" },
 	{ "na\xefve",			"na\xefve" },
 };
+/* clang-format on */
 
 START_TEST(name_table)
 {

@@ -7,6 +7,7 @@
 #include "url.h"
 
 /* wire == NULL means "refused with err". */
+/* clang-format off */
 static const struct {
 	const char	*in;
 	const char	*host;
@@ -70,6 +71,7 @@ static const struct {
 	{ "filesvc://h/%g0",		NULL,	0,	NULL,		0, -EINVAL },
 	{ "filesvc://h/a%00b",		NULL,	0,	NULL,		0, -EINVAL },
 };
+/* clang-format on */
 
 /* filesvcs://: the same grammar over TLS, port 7443 by default; the scheme is kept. */
 static const struct {

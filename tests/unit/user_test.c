@@ -5,6 +5,7 @@
 #include "unit.h"
 #include "user.h"
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	int		 r;
@@ -23,6 +24,7 @@ static const struct {
 	{ "u:1234567", 0, "u", "1234567" },
 	{ "u:12345678", -ENAMETOOLONG, NULL, NULL },
 };
+/* clang-format on */
 
 START_TEST(split_table)
 {
@@ -40,6 +42,7 @@ START_TEST(split_table)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char	*in;
 	int		 r;
@@ -55,6 +58,7 @@ static const struct {
 	{ "", -EINVAL, 0 },
 	{ " 1", -EINVAL, 0 },
 };
+/* clang-format on */
 
 START_TEST(id_table)
 {
