@@ -40,6 +40,7 @@ struct options {
 	enum dialect	 dialect;
 	const char	*index;		/* HTTP: serve this file of a directory instead of a listing */
 	bool		 no_archive;	/* HTTP: no ?format=tar */
+	bool		 allow_root;	/* serve even as uid 0 */
 };
 
 struct session {
@@ -48,6 +49,9 @@ struct session {
 	int			 out;		/* fd 1 */
 	bool			 out_is_socket;
 	bool			 gone;		/* the client left or a promise broke: stop */
+	int			 termfd;	/* SIGTERM's signalfd, or -1 (sigterm.c) */
+	bool			 term_held;	/* SIGTERM blocked: a transfer is under way */
+	bool			 stopped;	/* a SIGTERM cut the transfer: end the session */
 	char			 peer[80];	/* "ip:port", for log lines */
 	/* Per request, for its log line. */
 	uint64_t		 sent;		/* body bytes sent */
@@ -216,6 +220,20 @@ void reply_log(struct session *s, const char *method, const char *path, size_t l
 
 /* status.c: the one table from errno to wire codes. */
 enum fs_status status_from_errno(int err);
+
+/*
+ * sigterm.c: a stop during a transfer.  sigterm_open() before the sandbox
+ * (it makes the signalfd); sigterm_hold() when a transfer begins blocks
+ * SIGTERM, sigterm_release() before the next request is awaited restores
+ * its default action.  sigterm_caught() reads a stop that came, setting
+ * s->stopped and s->gone; sigterm_wait() is io_wait() that also returns
+ * -ECANCELED when a stop comes while the client is slow.
+ */
+void sigterm_open(struct session *s);
+void sigterm_hold(struct session *s);
+void sigterm_release(struct session *s);
+bool sigterm_caught(struct session *s);
+int sigterm_wait(struct session *s, int fd, short events, int64_t deadline);
 
 /* proxyhdr.c: read and apply the PROXY header; 0, or -EPROTO (close, logged). */
 int proxyhdr_read(struct session *s);

@@ -241,8 +241,8 @@ class DualStackTest(harness.TreeCase):
         log = open(os.path.join(self.root, ".log"), "w+b")
         # "[::]:PORT" listens dual-stack, as systemd's ListenStream=PORT does.
         proc = harness.subprocess.Popen(
-            [harness.SOCKET_ACTIVATE, "--inetd", "-a", "-l", "[::]:%d" % port,
-             harness.HANDLER, "--root", self.root], stdin=harness.subprocess.DEVNULL,
+            [harness.SOCKET_ACTIVATE, "--inetd", "-a", "-l", "[::]:%d" % port]
+            + harness.handler_argv("--root", self.root), stdin=harness.subprocess.DEVNULL,
             stdout=harness.subprocess.DEVNULL, stderr=log)
         self.addCleanup(harness.stop, proc)
         harness.wait_port("127.0.0.1", port, proc=proc)

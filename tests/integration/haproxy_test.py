@@ -21,7 +21,7 @@ import unittest
 
 import harness
 import inetd_harness as ih
-from harness import FGET, HANDLER, free_port, wait_port
+from harness import FGET, HANDLER, free_port, handler_argv, wait_port
 from inetd_harness import children, wait_until
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -132,7 +132,7 @@ class Fleet(unittest.TestCase):
     def backend(self, name, proxy=True):
         host, port = self.addr[name]
         opts = ["-v", "-c", "64", "-t", "120"] + (["--proxy-protocol"] if proxy else [])
-        srv = ih.Inetd([HANDLER, "--root", self.roots[name]], listen=["%s:%d" % (host, port)],
+        srv = ih.Inetd(handler_argv("--root", self.roots[name]), listen=["%s:%d" % (host, port)],
                        opts=opts)
         self.addCleanup(srv.stop)
         return srv

@@ -23,6 +23,12 @@ FGET = os.environ.get("FGET", "")
 SOCKET_ACTIVATE = shutil.which("systemd-socket-activate") or "/usr/bin/systemd-socket-activate"
 
 
+
+def handler_argv(*args):
+    """The handler's command line with args.  filesvc-handler refuses to run as
+    root without --allow-root, and the suite runs as root in CI: add it then."""
+    return [HANDLER] + (["--allow-root"] if os.geteuid() == 0 else []) + list(args)
+
 def free_port(host="127.0.0.1"):
     """A TCP port that was free a moment ago (bind to port 0, read it, close)."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -249,7 +255,7 @@ class Server:
         args = [SOCKET_ACTIVATE, "--inetd", "-a", "-l", addr]
         for k, v in (env or {}).items():
             args += ["-E", "%s=%s" % (k, v)]
-        args += [HANDLER, "--root", root] + list(extra)
+        args += handler_argv("--root", root) + list(extra)
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self.log.w)
         self.log.started()

@@ -16,7 +16,7 @@ import unittest
 
 import harness
 import inetd_harness as ih
-from harness import HANDLER, INETD, SOCKET_ACTIVATE, free_port, wait_port
+from harness import INETD, SOCKET_ACTIVATE, free_port, handler_argv, wait_port
 
 
 def maps_libsystemd(pid):
@@ -76,7 +76,7 @@ class Activated(ih.InetdCase):
 
     @unittest.skipUnless(built_with_systemd(), NO_LIBSYSTEMD)
     def test_serves_and_notifies(self):
-        self.start([HANDLER, "--root", self.root])
+        self.start(handler_argv("--root", self.root))
         msg = self.message("READY=1")
         self.assertIn("STATUS=", msg)
         with harness.Conn("127.0.0.1", self.port) as c:
@@ -92,7 +92,7 @@ class Activated(ih.InetdCase):
     @unittest.skipUnless(built_with_systemd(), NO_LIBSYSTEMD)
     def test_status_counts_connections_awaiting_a_proxy_header(self):
         # Each holds a -c slot: STATUS= shows them, and those closed before a header.
-        self.start([HANDLER, "--root", self.root], extra=["--proxy-protocol"])
+        self.start(handler_argv("--root", self.root), extra=["--proxy-protocol"])
         self.message("READY=1")
         # wait_port's connection ended without a header; this one has sent nothing yet.
         with harness.Conn("127.0.0.1", self.port) as c:
