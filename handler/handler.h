@@ -92,10 +92,25 @@ session_deadline(struct session *s)
 	return d != 0 ? d : io_now_ms() + (int64_t)s->opt->timeout_s * 1000;
 }
 
+/*
+ * sigterm.c: a stop during a request.  sigterm_open() before the sandbox
+ * (it makes the signalfd); sigterm_hold() when a request begins blocks
+ * SIGTERM, so its log line is always written, and sigterm_release() before
+ * the next request is awaited restores its default action.  sigterm_caught() reads a stop that came, setting
+ * s->stopped and s->gone; sigterm_wait() is io_wait() that also returns
+ * -ECANCELED when a stop comes while the client is slow.
+ */
+void sigterm_open(struct session *s);
+void sigterm_hold(struct session *s);
+void sigterm_release(struct session *s);
+bool sigterm_caught(struct session *s);
+int sigterm_wait(struct session *s, int fd, short events, int64_t deadline);
+
 /* A request begins: its clock and its byte counts, for its log line. */
 static inline void
 session_request_begins(struct session *s)
 {
+	sigterm_hold(s);
 	s->started_ms = io_now_ms();
 	s->sent = 0;
 	s->promised = 0;
@@ -220,20 +235,6 @@ void reply_log(struct session *s, const char *method, const char *path, size_t l
 
 /* status.c: the one table from errno to wire codes. */
 enum fs_status status_from_errno(int err);
-
-/*
- * sigterm.c: a stop during a transfer.  sigterm_open() before the sandbox
- * (it makes the signalfd); sigterm_hold() when a transfer begins blocks
- * SIGTERM, sigterm_release() before the next request is awaited restores
- * its default action.  sigterm_caught() reads a stop that came, setting
- * s->stopped and s->gone; sigterm_wait() is io_wait() that also returns
- * -ECANCELED when a stop comes while the client is slow.
- */
-void sigterm_open(struct session *s);
-void sigterm_hold(struct session *s);
-void sigterm_release(struct session *s);
-bool sigterm_caught(struct session *s);
-int sigterm_wait(struct session *s, int fd, short events, int64_t deadline);
 
 /* proxyhdr.c: read and apply the PROXY header; 0, or -EPROTO (close, logged). */
 int proxyhdr_read(struct session *s);

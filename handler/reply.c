@@ -142,16 +142,14 @@ send_copy(struct session *s, int fd, uint64_t offset, uint64_t count)
 
 /*
  * The header promised count bytes: on any failure closing is the only
- * honest way out.  A stop (SIGTERM) that comes meanwhile cuts the
- * transfer; the request's log line then says so.
+ * honest way out.  A stop (SIGTERM, held since the request began) that
+ * comes meanwhile cuts the transfer; the request's log line says so.
  */
 int
 reply_file(struct session *s, int fd, uint64_t offset, uint64_t count)
 {
-	int r;
+	int r = send_sendfile(s, fd, offset, count);
 
-	sigterm_hold(s);
-	r = send_sendfile(s, fd, offset, count);
 	if (r == 1)
 		r = send_copy(s, fd, offset, count);
 	if (r == -ENODATA)

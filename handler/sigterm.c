@@ -1,10 +1,11 @@
 /*
  * A stop (SIGTERM from filesvc-inetd at the end of its grace time, or
  * from systemd) in the middle of a file transfer: the handler logs the
- * request with the bytes sent of those promised, then exits.  Outside a
- * transfer SIGTERM keeps its default action.  No handler runs
- * asynchronously: during a transfer SIGTERM is blocked and read from a
- * signalfd, which the send loop checks and polls beside the client.
+ * request with the bytes sent of those promised, then exits.  No handler
+ * runs asynchronously: while a request is answered SIGTERM is blocked,
+ * and the file transfer reads it from a signalfd, which it checks between
+ * chunks and polls beside the client.  Between requests SIGTERM keeps its
+ * default action, and one held meanwhile is delivered then.
  */
 #include <errno.h>
 #include <poll.h>
@@ -28,7 +29,7 @@ sigterm_open(struct session *s)
 	sigset_t set;
 
 	term_set(&set);
-	/* A signalfd reads only blocked signals: until a transfer blocks SIGTERM, it sees none. */
+	/* A signalfd reads only blocked signals: until a request blocks SIGTERM, it sees none. */
 	if ((s->termfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		log_msg(LOG_WARNING, errno, "cannot open a signalfd: a stop will cut transfers "
 		    "without their log line");
