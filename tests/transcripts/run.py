@@ -150,6 +150,10 @@ def run_one(name, shown, failures):
         want = f.read()
     root = tempfile.mkdtemp(prefix="filesvc-transcript-", dir="/dev/shm")
     try:
+        if os.stat(root).st_size != 40:
+            raise SystemExit("/dev/shm is not tmpfs (an empty directory's size is %d, not 40): "
+                             "the transcripts' directory sizes are tmpfs's"
+                             % os.stat(root).st_size)
         build_tree(spec, root)
         argv = [HANDLER] + (["--allow-root"] if os.geteuid() == 0 else []) + ["--root", root]
         p = subprocess.run(argv, input=inp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
