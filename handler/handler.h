@@ -50,7 +50,7 @@ struct session {
 	bool			 out_is_socket;
 	bool			 gone;		/* the client left or a promise broke: stop */
 	int			 termfd;	/* SIGTERM's signalfd, or -1 (sigterm.c) */
-	bool			 term_held;	/* SIGTERM blocked: a transfer is under way */
+	bool			 term_held;	/* SIGTERM blocked: a request is under way */
 	bool			 stopped;	/* a SIGTERM cut the transfer: end the session */
 	char			 peer[80];	/* "ip:port", for log lines */
 	/* Per request, for its log line. */
@@ -96,9 +96,10 @@ session_deadline(struct session *s)
  * sigterm.c: a stop during a request.  sigterm_open() before the sandbox
  * (it makes the signalfd); sigterm_hold() when a request begins blocks
  * SIGTERM, so its log line is always written, and sigterm_release() before
- * the next request is awaited restores its default action.  sigterm_caught() reads a stop that came, setting
- * s->stopped and s->gone; sigterm_wait() is io_wait() that also returns
- * -ECANCELED when a stop comes while the client is slow.
+ * the next request is awaited restores its default action.
+ * sigterm_caught() reads a stop that came, setting s->stopped and s->gone;
+ * sigterm_wait() is io_wait() that also returns -ECANCELED when a stop
+ * comes while the client is slow to take data.
  */
 void sigterm_open(struct session *s);
 void sigterm_hold(struct session *s);
