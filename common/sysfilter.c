@@ -92,6 +92,8 @@ static const unsigned spawn_list[] = {
 	__NR_seccomp,
 	/* Who the handler runs as, read once before it serves (listings leave out the unreadable). */
 	__NR_geteuid, __NR_getegid, __NR_getgroups,
+	/* The handler's SIGTERM signalfd, made before it serves (handler/sigterm.c). */
+	__NR_signalfd4,
 	/* Calls only some architectures have. */
 #ifdef __NR_dup2
 	__NR_dup2,

@@ -42,6 +42,7 @@ struct options {
 	enum dialect	 dialect;
 	const char	*index;		/* HTTP: serve this file of a directory instead of a listing */
 	bool		 no_archive;	/* HTTP: no ?format=tar */
+	bool		 allow_root;	/* serve even as uid 0 */
 };
 
 struct session {
@@ -50,6 +51,9 @@ struct session {
 	int			 out;		/* fd 1 */
 	bool			 out_is_socket;
 	bool			 gone;		/* the client left or a promise broke: stop */
+	int			 termfd;	/* SIGTERM's signalfd, or -1 (sigterm.c) */
+	bool			 term_held;	/* SIGTERM blocked: a request is under way */
+	bool			 stopped;	/* a SIGTERM cut the transfer: end the session */
 	char			 peer[ADDR_PEER_MAX];	/* "ip:port", for log lines */
 	/* Per request, for its log line. */
 	uint64_t		 sent;		/* body bytes sent */
@@ -90,10 +94,26 @@ session_deadline(struct session *s)
 	return d != 0 ? d : io_now_ms() + (int64_t)s->opt->timeout_s * 1000;
 }
 
+/*
+ * sigterm.c: a stop during a request.  sigterm_open() before the sandbox
+ * (it makes the signalfd); sigterm_hold() when a request begins blocks
+ * SIGTERM, so its log line is always written, and sigterm_release() before
+ * the next request is awaited restores its default action.
+ * sigterm_caught() reads a stop that came, setting s->stopped and s->gone;
+ * sigterm_wait() is io_wait() that also returns -ECANCELED when a stop
+ * comes while the client is slow to take data.
+ */
+void sigterm_open(struct session *s);
+void sigterm_hold(struct session *s);
+void sigterm_release(struct session *s);
+bool sigterm_caught(struct session *s);
+int sigterm_wait(struct session *s, int fd, short events, int64_t deadline);
+
 /* A request begins: its clock and its byte counts, for its log line. */
 static inline void
 session_request_begins(struct session *s)
 {
+	sigterm_hold(s);
 	s->started_ms = io_now_ms();
 	s->sent = 0;
 	s->promised = 0;

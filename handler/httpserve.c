@@ -182,6 +182,7 @@ serve_one(struct session *s, struct http_request *req)
 	bool shaped = true;
 	size_t len;
 
+	sigterm_release(s);	/* idle, a stop ends the process at once */
 	/* The dialect was chosen on a first line that never ended: no use waiting for the rest. */
 	len = line_pending(&s->in, &head);
 	ls = line_too_long(head, len) ? LINE_TOOLONG : next_request_line(s, deadline, &shaped);

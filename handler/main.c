@@ -31,6 +31,7 @@ static const char usage[] =
     "Usage: filesvc-handler [--root DIR] [--timeout SECONDS] [--show-hidden]\n"
     "                       [--max-entries N] [--no-sandbox] [--proxy-protocol]\n"
     "                       [--dialect auto|http|filesvc] [--index NAME] [--no-archive]\n"
+    "                       [--allow-root]\n"
     "Serve one connection: requests on stdin, answers on stdout, log on stderr.\n"
     "It speaks filesvc protocol 1 and HTTP/1.1; the first request line decides.\n"
     "\n"
@@ -47,6 +48,8 @@ static const char usage[] =
     "  -A, --no-archive       HTTP: no directory as one tar archive (?format=tar)\n"
     "  -P, --proxy-protocol   expect a PROXY v1/v2 header first (behind HAProxy)\n"
     "  -S, --no-sandbox       do not confine the process with Landlock and seccomp\n"
+    "      --allow-root       serve as root (uid 0); refused without this: root\n"
+    "                         reads what the files' modes keep from everyone\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
@@ -82,6 +85,8 @@ index_set(const char *arg, struct options *opt)
 	opt->index = arg;
 	return 0;
 }
+
+enum { OPT_ALLOW_ROOT = 256 };
 
 /* One option: 0 to go on, 1 after --help or --version, -1 after a usage error (logged). */
 static int
@@ -122,6 +127,9 @@ option_set(int c, struct options *opt)
 	case 'S':
 		opt->no_sandbox = true;
 		return 0;
+	case OPT_ALLOW_ROOT:
+		opt->allow_root = true;
+		return 0;
 	case 'h':
 		fputs(usage, stdout);
 		return 1;
@@ -147,6 +155,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "dialect", required_argument, NULL, 'd' },
 		{ "index", required_argument, NULL, 'i' },
 		{ "no-archive", no_argument, NULL, 'A' },
+		{ "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -203,10 +212,41 @@ refuse(struct session *s, int code, const char *reason, int err, const char *fmt
 	return FS_EXIT_FAIL;
 }
 
+/*
+ * Open the root, get ready for a stop, enter the sandbox; or, when one
+ * of these cannot be done, refuse the connection.  0, or the exit status.
+ */
+static int
+setup(struct session *s, const struct options *opt)
+{
+	const char *layer;
+	int r = session_open(s, opt);
+
+	/*
+	 * Root reads every file whatever its mode: served as root, a 0600
+	 * file would go to anyone who asks.  Checked before the root's own
+	 * errors: of two faults, this is the one to fix first.
+	 */
+	if (geteuid() == 0 && !opt->allow_root)
+		return refuse(s, 500, "the server refuses to run as root", 0, "refusing to run "
+		    "as root (uid 0): start it as an unprivileged user (-u/User=/setpriv), or pass "
+		    "--allow-root");
+	if (r < 0)
+		return refuse(s, 500, "cannot open the served root", r, "cannot open root %s",
+		    opt->root);
+	sigterm_open(s);	/* before the sandbox, which forbids making the signalfd */
+	/* Before the first byte from the client: nothing it sends runs unconfined. */
+	if (!opt->no_sandbox && (r = sandbox_enter(s->root.rootfd, &layer)) < 0)
+		return refuse(s, 503, "the server cannot confine itself", r, "cannot enter the "
+		    "sandbox: the kernel refused %s (a container manager's system-call filter, as "
+		    "systemd-nspawn 252's, may deny landlock_* or seccomp: allow those calls, or run "
+		    "with --no-sandbox)", layer);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
-	const char *layer;
 	struct options opt;
 	struct session s;
 	int r;
@@ -221,17 +261,11 @@ main(int argc, char *argv[])
 		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)	/* a vanished client is EPIPE, not death */
 		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
-	if ((r = session_open(&s, &opt)) < 0)
-		return refuse(&s, 500, "cannot open the served root", r, "cannot open root %s", opt.root);
-	/* Before the first byte from the client: nothing it sends runs unconfined. */
-	if (!opt.no_sandbox && (r = sandbox_enter(s.root.rootfd, &layer)) < 0)
-		return refuse(&s, 503, "the server cannot confine itself", r, "cannot enter the "
-		    "sandbox: the kernel refused %s (a container manager's system-call filter, as "
-		    "systemd-nspawn 252's, may deny landlock_* or seccomp: allow those calls, or run "
-		    "with --no-sandbox)", layer);
+	if ((r = setup(&s, &opt)) != 0)
+		return r;
 
 	if (!opt.proxy_protocol || proxyhdr_read(&s) == 0)
 		session_serve(&s);	/* until the client ends it, an answer closes, or it is gone */
-	session_close(&s);
+	session_close(&s);	/* a stop that cut a transfer ends here too: it was logged */
 	return FS_EXIT_OK;
 }

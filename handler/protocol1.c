@@ -80,6 +80,7 @@ protocol1_serve(struct session *s)
 		char *line;
 		size_t len;
 
+		sigterm_release(s);	/* idle, a stop ends the process at once */
 		ls = line_next(&s->in, STDIN_FILENO, deadline, &line, &len);
 		if (ls == LINE_EOF || ls == LINE_PARTIAL || ls == LINE_ERROR) {
 			if (ls == LINE_ERROR && errno != ECONNRESET)

@@ -66,10 +66,12 @@ reply_buffer(struct session *s, const char *buf, size_t len)
 #define SEND_CHUNK	(1u << 20)
 #define COPY_BUF	(64u * 1024)
 
+/* Wait for the client to take data, or for a stop: 0, -ETIMEDOUT, -ECANCELED or -errno. */
 static int
 wait_client(struct session *s)
 {
-	int r = io_wait(s->out, POLLOUT, io_now_ms() + (int64_t)s->opt->timeout_s * 1000);
+	int64_t deadline = io_now_ms() + (int64_t)s->opt->timeout_s * 1000;
+	int r = sigterm_wait(s, s->out, POLLOUT, deadline);
 
 	if (r < 0)
 		return r;
@@ -92,6 +94,8 @@ send_sendfile(struct session *s, int fd, uint64_t offset, uint64_t count)
 			count -= (uint64_t)n;
 			s->sent += (uint64_t)n;
 			first = false;
+			if (count > 0 && sigterm_caught(s))
+				return -ECANCELED;
 			continue;
 		}
 		if (n == 0)
@@ -130,11 +134,17 @@ send_copy(struct session *s, int fd, uint64_t offset, uint64_t count)
 		offset += (uint64_t)n;
 		count -= (uint64_t)n;
 		s->sent += (uint64_t)n;
+		if (count > 0 && sigterm_caught(s))
+			return -ECANCELED;
 	}
 	return 0;
 }
 
-/* The header promised count bytes: on any failure closing is the only honest way out. */
+/*
+ * The header promised count bytes: on any failure closing is the only
+ * honest way out.  A stop (SIGTERM, held since the request began) that
+ * comes meanwhile cuts the transfer; the request's log line says so.
+ */
 int
 reply_file(struct session *s, int fd, uint64_t offset, uint64_t count)
 {
@@ -144,7 +154,7 @@ reply_file(struct session *s, int fd, uint64_t offset, uint64_t count)
 		r = send_copy(s, fd, offset, count);
 	if (r == -ENODATA)
 		log_msg(LOG_WARNING, 0, "%s: file shrank during transfer, closing", s->peer);
-	else if (r < 0 && r != -EPIPE && r != -ECONNRESET && r != -ETIMEDOUT)
+	else if (r < 0 && r != -EPIPE && r != -ECONNRESET && r != -ETIMEDOUT && r != -ECANCELED)
 		log_msg(LOG_ERR, -r, "%s: cannot send file", s->peer);
 	return gone_if(s, r);
 }
@@ -152,7 +162,7 @@ reply_file(struct session *s, int fd, uint64_t offset, uint64_t count)
 void
 reply_log(struct session *s, const char *method, const char *path, size_t len, int code)
 {
-	char shown[FS_LOG_FIELD_MAX], status[8], cut[64] = "";
+	char shown[FS_LOG_FIELD_MAX], status[8], cut[96] = "";
 	int64_t ms = io_now_ms() - s->started_ms;
 	int prio = code < 400 ? LOG_INFO : (code >= 500 ? LOG_ERR : LOG_WARNING);
 
@@ -160,8 +170,8 @@ reply_log(struct session *s, const char *method, const char *path, size_t len, i
 	log_escape(path, len, shown, sizeof(shown));
 	/* The status says what the header promised; a cut transfer says it was not kept. */
 	if (s->sent < s->promised) {
-		(void)snprintf(cut, sizeof(cut), " cut: %" PRIu64 " of %" PRIu64 " bytes sent",
-		    s->sent, s->promised);
+		(void)snprintf(cut, sizeof(cut), " cut: %" PRIu64 " of %" PRIu64 " bytes sent%s",
+		    s->sent, s->promised, s->stopped ? " (stopped by SIGTERM)" : "");
 		prio = LOG_WARNING;
 	}
 	log_msg(prio, 0, "%s %s /%s %s %" PRIu64 " %" PRId64 ".%03ds%s", s->peer, method,

@@ -31,6 +31,9 @@ session_open(struct session *s, const struct options *opt)
 	s->opt = opt;
 	s->out = STDOUT_FILENO;
 	s->gone = false;
+	s->termfd = -1;
+	s->term_held = false;
+	s->stopped = false;
 	s->sent = 0;
 	s->promised = 0;
 	s->started_ms = 0;
@@ -129,6 +132,7 @@ session_close(struct session *s)
 	char buf[4096];
 	size_t drained = 0;
 
+	sigterm_release(s);
 	/*
 	 * Closing a socket with unread input makes the kernel send RST, which
 	 * can throw away the tail of a download still in flight.  Send FIN

@@ -22,7 +22,7 @@ import unittest
 import fget_harness as fh
 import harness
 import inetd_harness as ih
-from harness import HANDLER
+from harness import handler_argv
 from inetd_harness import InetdCase, children, fds, state, wait_until
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -81,7 +81,7 @@ class FaultCase(InetdCase):
         return children(srv.pid)[0]
 
     def program(self, *extra):
-        return [HANDLER, "--root", self.root] + list(extra)
+        return handler_argv("--root", self.root) + list(extra)
 
     def nothing_left(self, srv, start_fds):
         srv.wait_idle(30)  # every handler reaped: none left, not even a zombie

@@ -43,7 +43,7 @@ class ListingMemory(harness.TreeCase):
 
         The peak is the handler's own VmHWM, read while it waits for its next
         request: rusage's maxrss would count the forked Python it was exec'd from."""
-        p = subprocess.Popen([harness.HANDLER, "--root", self.tree], stdin=subprocess.PIPE,
+        p = subprocess.Popen(harness.handler_argv("--root", self.tree), stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         p.stdin.write(request)
         p.stdin.flush()

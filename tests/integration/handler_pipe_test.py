@@ -11,7 +11,7 @@ import urllib.parse
 import unittest
 
 import harness
-from harness import HANDLER, Reader, run_pipe
+from harness import HANDLER, Reader, handler_argv, run_pipe
 
 
 def answers(out):
@@ -53,7 +53,7 @@ class PipeCase(harness.TreeCase):
         os.symlink("loop1", os.path.join(self.root, "loop2"))
 
     def run_handler(self, requests, extra=(), timeout=30):
-        rc, out, err = run_pipe([HANDLER, "--root", self.root] + list(extra), requests, timeout)
+        rc, out, err = run_pipe(handler_argv("--root", self.root) + list(extra), requests, timeout)
         self.assertEqual(rc, 0, err)
         return answers(out), err.decode("utf-8", "replace")
 
@@ -278,7 +278,7 @@ class EdgeTest(PipeCase):
 
     def test_unopenable_root_is_err_500_then_close(self):
         # A server-side fault, said as one: not a silent close the client takes for the network's.
-        rc, out, err = run_pipe([HANDLER, "--root", os.path.join(self.root, "nope")],
+        rc, out, err = run_pipe(handler_argv("--root", os.path.join(self.root, "nope")),
                                 b"STAT /\nSTAT /\n")
         self.assertNotEqual(rc, 0)
         self.assertEqual(out, b"ERR 500 cannot open the served root\n")
@@ -395,7 +395,7 @@ class ErrorTest(PipeCase):
         self.assertEqual(len(err.strip().split("\n")), 5, err)  # one log line per request
 
     def test_idle_timeout_408(self):
-        p = subprocess.Popen([HANDLER, "--root", self.root, "--timeout", "1"],
+        p = subprocess.Popen(handler_argv("--root", self.root, "--timeout", "1"),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         t0 = time.monotonic()
         p.stdin.write(b"GET a.txt\nGET")  # then nothing more: the deadline covers the whole line
@@ -423,7 +423,7 @@ class ServerSideErrorTest(PipeCase):
         def few_fds():
             resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))  # 0-2 and the root, no more
         # Without the sandbox: building a Landlock ruleset needs a descriptor too.
-        p = subprocess.run([HANDLER, "--root", self.root, "--no-sandbox"],
+        p = subprocess.run(handler_argv("--root", self.root, "--no-sandbox"),
                            input=b"GET a.txt\nLIST\n",
                            capture_output=True, preexec_fn=few_fds, timeout=30)
         self.assertEqual(p.returncode, 0)
@@ -440,7 +440,7 @@ class ServerSideErrorTest(PipeCase):
 
         def few_fds():
             resource.setrlimit(resource.RLIMIT_NOFILE, (5, 5))  # 0-2, the root, the directory
-        p = subprocess.run([HANDLER, "--root", self.root, "--no-sandbox"], input=b"LIST d\n",
+        p = subprocess.run(handler_argv("--root", self.root, "--no-sandbox"), input=b"LIST d\n",
                            capture_output=True, preexec_fn=few_fds, timeout=30)
         self.assertEqual(p.returncode, 0)
         self.assertEqual([a.code for a in answers(p.stdout)], [503])
@@ -448,7 +448,7 @@ class ServerSideErrorTest(PipeCase):
 
 class SandboxTest(PipeCase):
     def status_while_serving(self, extra):
-        p = subprocess.Popen([HANDLER, "--root", self.root] + extra, stdin=subprocess.PIPE,
+        p = subprocess.Popen(handler_argv("--root", self.root) + extra, stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             p.stdin.write(b"STAT /\n")
@@ -473,7 +473,7 @@ class SandboxTest(PipeCase):
 class LogTest(PipeCase):
     def test_request_lines_and_priorities(self):
         env = dict(os.environ, TCPREMOTEIP="192.0.2.7", TCPREMOTEPORT="4242")
-        p = subprocess.run([HANDLER, "--root", self.root], input=b"GET a.txt\nGET nope\n",
+        p = subprocess.run(handler_argv("--root", self.root), input=b"GET a.txt\nGET nope\n",
                            capture_output=True, env=env, timeout=30)
         lines = p.stderr.decode().strip().split("\n")
         self.assertRegex(lines[0], r"^<6>filesvc-handler: 192\.0\.2\.7:4242 GET /a\.txt OK 6 \d+\.\d{3}s$")
@@ -483,13 +483,13 @@ class LogTest(PipeCase):
         # filesvc-handler(8): the first of REMOTE_ADDR, TCPREMOTEIP that is set; IPv6 bracketed.
         env = dict(os.environ, REMOTE_ADDR="2001:db8::1", REMOTE_PORT="7", TCPREMOTEIP="192.0.2.7",
                    TCPREMOTEPORT="4242")
-        p = subprocess.run([HANDLER, "--root", self.root], input=b"STAT /\n",
+        p = subprocess.run(handler_argv("--root", self.root), input=b"STAT /\n",
                            capture_output=True, env=env, timeout=30)
         self.assertIn("filesvc-handler: [2001:db8::1]:7 STAT / OK", p.stderr.decode())
 
     def test_remote_strings_escaped(self):
         env = dict(os.environ, REMOTE_ADDR="evil\nline", REMOTE_PORT="1")
-        p = subprocess.run([HANDLER, "--root", self.root], input=b"GET x%0Ay%1B\n",
+        p = subprocess.run(handler_argv("--root", self.root), input=b"GET x%0Ay%1B\n",
                            capture_output=True, env=env, timeout=30)
         err = p.stderr.decode()
         self.assertEqual(err.count("\n"), 1)
@@ -512,7 +512,7 @@ class CommandLineTest(unittest.TestCase):
             self.assertIn(b"Try 'filesvc-handler --help'.", p.stderr)
 
     def test_missing_root_exit_1(self):
-        p = subprocess.run([HANDLER, "--root", "/nonexistent/x"], input=b"LIST\n",
+        p = subprocess.run(handler_argv("--root", "/nonexistent/x"), input=b"LIST\n",
                            capture_output=True, timeout=10)
         self.assertEqual(p.returncode, 1)
         self.assertEqual(p.stdout, b"ERR 500 cannot open the served root\n")

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import harness
-from harness import HANDLER, Server
+from harness import Server, handler_argv
 
 V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -33,7 +33,7 @@ class ProxyPipeTest(harness.TreeCase):
         self.write("a.txt", b"hello\n")
 
     def run_handler(self, data, extra=("--proxy-protocol",), env=None):
-        p = subprocess.run([HANDLER, "--root", self.root] + list(extra), input=data,
+        p = subprocess.run(handler_argv("--root", self.root) + list(extra), input=data,
                            capture_output=True, timeout=30, env=env)
         self.assertEqual(p.returncode, 0, p.stderr)
         return p.stdout, p.stderr.decode("utf-8", "replace")
@@ -72,7 +72,7 @@ class ProxyPipeTest(harness.TreeCase):
     def test_silent_client_closed_at_the_idle_timeout(self):
         # protocol.md: a header that does not arrive in time (the handler: its idle
         # timeout) closes the connection without an answer.
-        p = subprocess.Popen([HANDLER, "--root", self.root, "--proxy-protocol", "--timeout", "1"],
+        p = subprocess.Popen(handler_argv("--root", self.root, "--proxy-protocol", "--timeout", "1"),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         t0 = time.monotonic()
         p.stdin.write(b"PROXY TCP4 192.0")    # half a header, then nothing
@@ -87,7 +87,7 @@ class ProxyPipeTest(harness.TreeCase):
         self.assertLess(took, 10)
 
     def test_header_split_across_writes(self):
-        p = subprocess.Popen([HANDLER, "--root", self.root, "--proxy-protocol"],
+        p = subprocess.Popen(handler_argv("--root", self.root, "--proxy-protocol"),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for piece in (b"PROXY TCP4 192.0.", b"2.1 198.51.100.2 5", b"6324 7070\r", b"\nSTAT /\n"):
             p.stdin.write(piece)

@@ -12,7 +12,7 @@ import time
 import unittest
 
 import harness
-from harness import HANDLER, run_pipe
+from harness import handler_argv, run_pipe
 from handler_pipe_test import answers
 
 # Renames a file back and forth outside the root (tests/integration/rename_loop.c).
@@ -43,7 +43,7 @@ class BusyHost(harness.TreeCase):
 
     def check_run(self):
         reqs = b"GET climb\nLIST\nGET dir/back\nLIST dir\n" * ROUNDS
-        rc, out, err = run_pipe([HANDLER, "--root", self.root, "--show-hidden"], reqs, 120)
+        rc, out, err = run_pipe(handler_argv("--root", self.root, "--show-hidden"), reqs, 120)
         self.assertEqual(rc, 0, err)
         got = answers(out)
         self.assertEqual(len(got), 4 * ROUNDS)

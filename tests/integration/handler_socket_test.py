@@ -243,7 +243,7 @@ class DualStackTest(harness.TreeCase):
         port = sock.getsockname()[1]
         with sock:
             proc = harness.subprocess.Popen(harness.with_listen_fd(
-                [harness.SOCKET_ACTIVATE, "--inetd", "-a", harness.HANDLER, "--root", self.root]),
+                [harness.SOCKET_ACTIVATE, "--inetd", "-a", ] + harness.handler_argv("--root", self.root)),
                 stdin=sock, stdout=harness.subprocess.DEVNULL, stderr=log)
         self.addCleanup(harness.stop, proc)
         with harness.Conn("127.0.0.1", port) as c:

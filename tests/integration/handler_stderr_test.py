@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 import harness
-from harness import HANDLER, Reader
+from harness import Reader, handler_argv
 
 UNSHARE = shutil.which("unshare")
 
@@ -45,7 +45,7 @@ class XinetdLayoutTest(harness.TreeCase):
         self.assertEqual(r.rest(), b"", "bytes after QUIT's answer: a log line?")
 
     def test_no_log_line_in_the_answers(self):
-        proc, sock = self.start([HANDLER, "--root", self.root])
+        proc, sock = self.start(handler_argv("--root", self.root))
         self.converse(sock)
         self.assertEqual(proc.wait(10), 0)
 
@@ -61,7 +61,7 @@ class XinetdLayoutTest(harness.TreeCase):
         syslog.settimeout(10)
         script = 'mount -t tmpfs tmpfs /dev && ln -s "$1" /dev/log && shift && exec "$@"'
         proc, sock = self.start([UNSHARE, "-m", "--propagation", "private", "sh", "-c", script,
-                                 "sh", path, HANDLER, "--root", self.root])
+                                 "sh", path] + handler_argv("--root", self.root))
         self.converse(sock)
         self.assertEqual(proc.wait(10), 0)
         lines = [syslog.recv(4096).decode() for _ in range(4)]
@@ -79,7 +79,7 @@ class TerminalLeftAloneTest(harness.TreeCase):
     def test_separate_stderr_still_gets_the_lines(self):
         # The usual case (systemd, tcpserver, a pipe): fd 2 is not the connection.
         self.write("a.txt", b"alpha\n")
-        code, out, err = harness.run_pipe([HANDLER, "--root", self.root], b"STAT nope\n")
+        code, out, err = harness.run_pipe(handler_argv("--root", self.root), b"STAT nope\n")
         self.assertEqual(code, 0)
         self.assertTrue(out.startswith(b"ERR 404"), out)
         self.assertRegex(err.decode(), r"^<4>filesvc-handler: .*STAT /nope 404")

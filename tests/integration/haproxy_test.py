@@ -21,7 +21,7 @@ import unittest
 
 import harness
 import inetd_harness as ih
-from harness import FGET, HANDLER
+from harness import FGET, HANDLER, handler_argv
 from inetd_harness import children, wait_until
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -131,7 +131,7 @@ class Fleet(unittest.TestCase):
     def backend(self, name, proxy=True):
         host, port = self.addr[name]
         opts = ["-v", "-c", "64", "-t", "120"] + (["--proxy-protocol"] if proxy else [])
-        srv = ih.Inetd([HANDLER, "--root", self.roots[name]], listen=["%s:%d" % (host, port)],
+        srv = ih.Inetd(handler_argv("--root", self.roots[name]), listen=["%s:%d" % (host, port)],
                        opts=opts)
         self.addCleanup(srv.stop)
         self.addr[name] = srv.addrs[0]  # a restart listens where HAProxy looks

@@ -23,6 +23,12 @@ FGET = os.environ.get("FGET", "")
 SOCKET_ACTIVATE = shutil.which("systemd-socket-activate") or "/usr/bin/systemd-socket-activate"
 
 
+def handler_argv(*args):
+    """The handler's command line with args.  filesvc-handler refuses to run as
+    root without --allow-root, and the suite runs as root in CI: add it then."""
+    return [HANDLER] + (["--allow-root"] if os.geteuid() == 0 else []) + list(args)
+
+
 def free_port(host="127.0.0.1"):
     """A TCP port that was free a moment ago (bind to port 0, read it, close): only
     for a port nothing should answer on.  A server gets listener()'s socket, or
@@ -294,7 +300,7 @@ class Server:
     def __init__(self, root, host="127.0.0.1", extra=(), env=None):
         self.host = host
         self.proc, self.port, self.log = socket_activated(
-            [HANDLER, "--root", root] + list(extra), host, env)
+            handler_argv("--root", root) + list(extra), host, env)
 
     def connect(self, timeout=20.0):
         return Conn(self.host, self.port, timeout)

@@ -61,7 +61,7 @@ class InetdServer:
     def __init__(self, root, extra=()):
         import inetd_harness  # only here: it needs FILESVC_INETD
 
-        self.inetd = inetd_harness.Inetd([harness.HANDLER, "--root", root] + list(extra))
+        self.inetd = inetd_harness.Inetd(harness.handler_argv("--root", root) + list(extra))
         self.proc = self.inetd.proc
         self.host, self.port = self.inetd.addrs[0]
 

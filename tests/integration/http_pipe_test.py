@@ -8,7 +8,7 @@ import os
 import subprocess
 
 import harness
-from harness import HANDLER, run_pipe
+from harness import handler_argv, run_pipe
 
 
 def responses(out, heads=()):
@@ -45,20 +45,20 @@ class HttpPipeCase(harness.TreeCase):
         self.write("other/a b.txt", b"ab\n")
 
     def run_handler(self, data, *extra, heads=()):
-        rc, out, err = run_pipe([HANDLER, "--root", self.root] + list(extra), data)
+        rc, out, err = run_pipe(handler_argv("--root", self.root) + list(extra), data)
         self.assertEqual(rc, 0, err)
         return responses(out, heads), err.decode("utf-8", "replace")
 
 
 class DialectTest(HttpPipeCase):
     def test_filesvc_dialect_never_speaks_http(self):
-        rc, out, _ = run_pipe([HANDLER, "--root", self.root, "--dialect", "filesvc"],
+        rc, out, _ = run_pipe(handler_argv("--root", self.root, "--dialect", "filesvc"),
                               b"GET /hello.txt HTTP/1.1\nGET hello.txt\n")
         self.assertEqual(out, b"ERR 400 malformed request\nOK 6 size=6 mtime=%d\nhello\n"
                          % int(os.stat(os.path.join(self.root, "hello.txt")).st_mtime))
 
     def test_http_dialect_refuses_protocol1_at_once(self):
-        rc, out, _ = run_pipe([HANDLER, "--root", self.root, "--dialect", "http", "-t", "30"],
+        rc, out, _ = run_pipe(handler_argv("--root", self.root, "--dialect", "http", "-t", "30"),
                               b"LIST\n", timeout=10)
         self.assertTrue(out.startswith(b"HTTP/1.1 400 Bad Request\r\n"), out)
         self.assertIn(b"Connection: close", out)
@@ -66,13 +66,13 @@ class DialectTest(HttpPipeCase):
     def test_auto_picks_per_connection(self):
         got, _ = self.run_handler(get(b"/hello.txt"))
         self.assertEqual(got[0][0], 200)
-        rc, out, _ = run_pipe([HANDLER, "--root", self.root], b"STAT hello.txt\n")
+        rc, out, _ = run_pipe(handler_argv("--root", self.root), b"STAT hello.txt\n")
         self.assertTrue(out.startswith(b"OK 0 type=f size=6 "), out)
 
     def test_bad_options(self):
         for args in (["--dialect", "ftp"], ["--index", ".hidden"], ["--index", "a/b"],
                      ["--index", ""]):
-            rc, out, err = run_pipe([HANDLER, "--root", self.root] + args, b"")
+            rc, out, err = run_pipe(handler_argv("--root", self.root) + args, b"")
             self.assertEqual(rc, 2, args)
             self.assertIn(b"Try 'filesvc-handler --help'.", err)
 
@@ -139,7 +139,7 @@ class SweepFindingsTest(HttpPipeCase):
         for req in (b"HEAD /hello.txt HTTP/1.1\r\n\r\n",
                     b"HEAD /" + b"a" * 8200 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
                     b"HEAD / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 101 + b"\r\n"):
-            rc, out, err = run_pipe([HANDLER, "--root", self.root, "--dialect", "http"], req)
+            rc, out, err = run_pipe(handler_argv("--root", self.root, "--dialect", "http"), req)
             head, _, body = out.partition(b"\r\n\r\n")
             self.assertRegex(head, rb"^HTTP/1.1 4(00|14|31) ")
             self.assertEqual(body, b"", head)

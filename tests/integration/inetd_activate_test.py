@@ -16,7 +16,7 @@ import unittest
 
 import harness
 import inetd_harness as ih
-from harness import HANDLER, INETD, SOCKET_ACTIVATE
+from harness import HANDLER, INETD, SOCKET_ACTIVATE, handler_argv
 
 
 def maps_libsystemd(pid):
@@ -80,7 +80,7 @@ class Activated(ih.InetdCase):
 
     @unittest.skipUnless(built_with_systemd(), NO_LIBSYSTEMD)
     def test_serves_and_notifies(self):
-        self.start([HANDLER, "--root", self.root])
+        self.start(handler_argv("--root", self.root))
         msg = self.message("READY=1")
         self.assertIn("STATUS=", msg)
         with harness.Conn("127.0.0.1", self.port) as c:
@@ -96,7 +96,7 @@ class Activated(ih.InetdCase):
     @unittest.skipUnless(built_with_systemd(), NO_LIBSYSTEMD)
     def test_status_counts_connections_awaiting_a_proxy_header(self):
         # Each holds a -c slot: STATUS= shows them, and those closed before a header.
-        self.start([HANDLER, "--root", self.root], extra=["--proxy-protocol"])
+        self.start(handler_argv("--root", self.root), extra=["--proxy-protocol"])
         self.message("READY=1")
         # start()'s connection ended without a header; this one has sent nothing yet.
         with harness.Conn("127.0.0.1", self.port) as c:

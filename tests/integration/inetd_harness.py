@@ -14,7 +14,7 @@ import time
 import unittest
 
 import harness
-from harness import HANDLER, INETD, children, have_ipv6, wait_until  # noqa: F401 (re-exported)
+from harness import HANDLER, INETD, children, handler_argv, have_ipv6, wait_until  # noqa: F401 (re-exported)
 
 # Tests run as root in CI; filesvc-inetd refuses to run PROGRAM as root unless told.
 ALLOW_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
@@ -181,7 +181,7 @@ class InetdCase(harness.TreeCase):
         self.write("sub/b.bin", bytes(range(256)) * 16)
 
     def inetd(self, program=None, **kw):
-        program = program or [HANDLER, "--root", self.root]
+        program = program or handler_argv("--root", self.root)
         srv = Inetd(program, **kw)
         self.addCleanup(srv.stop)
         return srv

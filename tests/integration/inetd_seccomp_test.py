@@ -3,7 +3,7 @@
 seccomp filter once, every handler starts under it and loads no second one."""
 
 import inetd_harness as ih
-from harness import HANDLER, children, wait_until
+from harness import children, handler_argv, wait_until
 from inetd_harness import InetdCase
 
 
@@ -96,7 +96,7 @@ class FilterRefused(InetdCase):
 
     def test_supervisor_refuses_to_start(self):
         r = self.run_filled(16, [ih.INETD] + ih.ALLOW_ROOT + [
-            "--handler-seccomp", "-l", "127.0.0.1:0", "--", HANDLER, "--root", self.root])
+            "--handler-seccomp", "-l", "127.0.0.1:0", "--"] + handler_argv("--root", self.root))
         err = r.stderr.decode()
         self.assertEqual(r.returncode, 1, err)
         self.assertRegex(err, r"cannot load filesvc-handler's seccomp filter "
@@ -104,7 +104,7 @@ class FilterRefused(InetdCase):
         self.assertNotRegex(err, r"running .* for at most")  # never ready, never served
 
     def test_handler_refuses_to_serve(self):
-        r = self.run_filled(16, [HANDLER, "--root", self.root], stdin=b"GET hello.txt\n")
+        r = self.run_filled(16, handler_argv("--root", self.root), stdin=b"GET hello.txt\n")
         err = r.stderr.decode()
         self.assertEqual(r.returncode, 1, err)
         # Not a byte of the file: the server-side failure, said as one (docs/protocol.md 6).
@@ -115,12 +115,12 @@ class FilterRefused(InetdCase):
 
     def test_with_room_both_work(self):
         # The control: the same wrapper with room for our filters changes nothing.
-        r = self.run_filled(2000, [HANDLER, "--root", self.root], stdin=b"GET hello.txt\n")
+        r = self.run_filled(2000, handler_argv("--root", self.root), stdin=b"GET hello.txt\n")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(r.stdout.endswith(b"\nhello, world\n"), r.stdout)
         proc = ih.subprocess.Popen(
             [FILL, "2000", ih.INETD] + ih.ALLOW_ROOT + [
-                "--handler-seccomp", "-l", "127.0.0.1:0", "--", HANDLER, "--root", self.root],
+                "--handler-seccomp", "-l", "127.0.0.1:0", "--"] + handler_argv("--root", self.root),
             stdin=ih.subprocess.DEVNULL, stdout=ih.subprocess.DEVNULL,
             stderr=ih.subprocess.PIPE)
         self.addCleanup(proc.stderr.close)

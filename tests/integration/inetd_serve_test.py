@@ -11,7 +11,7 @@ import subprocess
 import unittest
 
 import inetd_harness as ih
-from harness import HANDLER, INETD, free_port
+from harness import HANDLER, INETD, free_port, handler_argv
 from inetd_harness import InetdCase
 
 IPV6 = ih.have_ipv6()
@@ -48,8 +48,8 @@ class EndToEnd(InetdCase):
     def test_start_up_line_names_what_it_serves(self):
         srv = self.inetd()
         line = srv.wait_log(r"running .* for at most")[0]
-        self.assertIn("running %s --root %s for at most 100 connections" % (HANDLER, self.root),
-                      line)
+        self.assertIn("running %s for at most 100 connections"
+                      % " ".join(handler_argv("--root", self.root)), line)
         self.assertEqual(srv.stop(), 0)
 
     def test_several_listeners_at_once(self):
@@ -237,7 +237,7 @@ class CommandLine(unittest.TestCase):
 
     def test_program_options_are_its_own(self):
         # Without '--' the handler's --root still belongs to the handler.
-        srv = ih.Inetd([HANDLER, "--root", "/"], opts=["-c", "5"])
+        srv = ih.Inetd(handler_argv("--root", "/"), opts=["-c", "5"])
         try:
             with srv.connect() as c:
                 self.assertTrue(c.request(b"STAT etc").ok)

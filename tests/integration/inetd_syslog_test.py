@@ -14,7 +14,7 @@ import unittest
 
 import harness
 import inetd_harness as ih
-from harness import HANDLER, INETD
+from harness import HANDLER, INETD, handler_argv
 
 # A tmpfs over /dev with /dev/null and our socket as /dev/log, then PROGRAM.
 NAMESPACE = ('mount --rbind /dev "$2" && mount -t tmpfs tmpfs /dev && '
@@ -38,7 +38,7 @@ class Syslog(ih.InetdCase):
         proc = subprocess.Popen(
             ["unshare", "-m", "--propagation", "private", "sh", "-c", NAMESPACE, "sh",
              os.path.join(tmp, "log"), os.path.join(tmp, "dev"), INETD, "--syslog"]
-            + ih.ALLOW_ROOT + ["-l", "127.0.0.1:0", "--", HANDLER, "--root", self.root],
+            + ih.ALLOW_ROOT + ["-l", "127.0.0.1:0", "--"] + handler_argv("--root", self.root),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         self.addCleanup(harness.stop, proc)
         # LOG_DAEMON | notice, LOG_DAEMON | info: "<29>", "<30>", no newline.  The

@@ -21,7 +21,7 @@ import time
 
 import harness
 import inetd_harness as ih
-from harness import HANDLER, INETD
+from harness import INETD, handler_argv
 
 SECONDS = int(os.environ.get("FILESVC_SOAK_SECONDS", "300"))
 CLIENTS = 32
@@ -44,7 +44,7 @@ class Supervisor:
         self.log = tempfile.TemporaryFile()
         # --handler-seccomp, as the unit runs it: minutes of spawning under the filter.
         args = [INETD] + getattr(ih, "ALLOW_ROOT", []) + [
-            "-l", "127.0.0.1:0", "-c", "48", "--handler-seccomp", "--", HANDLER, "--root", root]
+            "-l", "127.0.0.1:0", "-c", "48", "--handler-seccomp", "--"] + handler_argv("--root", root)
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self.log)
         self.pid = self.proc.pid
