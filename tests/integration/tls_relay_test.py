@@ -27,7 +27,7 @@ MARK = "COMMAND-STARTED"
 
 
 def marked_handler(root):
-    return ["sh", "-c", 'echo %s >&2; exec "$0" --root "$1"' % MARK, harness.HANDLER, root]
+    return ["sh", "-c", 'echo %s >&2; exec "$@"' % MARK, "sh"] + th.handler(root)
 
 
 class TlsCase(harness.TreeCase):
@@ -225,7 +225,7 @@ class Relay(TlsCase):
         self.assertIn("killed by signal 15", err)
 
     def test_idle_timeout(self):
-        d = th.Direct(self.pki, [harness.HANDLER, "--root", self.root, "-t", "60"], ["-t", "2"])
+        d = th.Direct(self.pki, th.handler(self.root, "-t", "60"), ["-t", "2"])
         tls = d.tls(self.pki)
         start = time.monotonic()
         self.assertEqual(th.read_all(tls), b"")
@@ -296,7 +296,7 @@ class XinetdLayout(TlsCase):
         ours, theirs = socket.socketpair()
         self.addCleanup(ours.close)
         proc = subprocess.Popen(list(prefix) + [th.TLSD, "--cert", self.pki.cert, "--key",
-                                self.pki.key, "--", harness.HANDLER, "--root", self.root],
+                                self.pki.key, "--"] + th.handler(self.root),
                                 stdin=theirs, stdout=theirs, stderr=theirs)
         theirs.close()
         self.addCleanup(harness.stop, proc)
