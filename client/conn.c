@@ -1,8 +1,9 @@
 /*
  * The connection to a filesvc server: resolve, connect with a deadline,
- * send request lines, read answer headers and bodies.  The server is
- * untrusted: headers go through answer_parse(), bodies are counted to
- * exactly the promised length, and every wait has the transfer's deadline.
+ * send request lines, read answer headers and bodies, through a stream
+ * (stream.c: TCP, or TLS for filesvcs://).  The server is untrusted:
+ * headers go through answer_parse(), bodies are counted to exactly the
+ * promised length, and every wait has the transfer's deadline.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,12 +21,13 @@
 #include "fget.h"
 #include "io.h"
 #include "log.h"
+#include "tty.h"
 
 void
 conn_init(struct conn *c, const struct options *opt)
 {
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
+	stream_init(&c->st);
 	c->deadline = -1;
 	c->opt = opt;
 }
@@ -35,42 +37,6 @@ void
 conn_deadline(struct conn *c)
 {
 	c->deadline = c->opt->max_time_ms > 0 ? io_now_ms() + (int64_t)c->opt->max_time_ms : -1;
-}
-
-/*
- * log_escape(), then back to the byte each %XX named when it is one of
- * keep.  Exact, because log_escape() writes '%' itself as %25: every %20
- * or %25 it writes was that byte.
- */
-static char *
-show(const char *src, size_t len, char *dst, size_t dstsize, bool keep_pct)
-{
-	char *in, *out;
-
-	log_escape(src, len, dst, dstsize);
-	for (in = out = dst; *in != '\0'; out++) {
-		if (strncmp(in, "%20", 3) == 0 || (keep_pct && strncmp(in, "%25", 3) == 0)) {
-			*out = in[2] == '0' ? ' ' : '%';
-			in += 3;
-		} else {
-			*out = *in++;
-		}
-	}
-	*out = '\0';
-	return dst;
-}
-
-/* log_escape() keeping spaces: a server's text for a terminal. */
-char *
-conn_show(const char *src, size_t len, char *dst, size_t dstsize)
-{
-	return show(src, len, dst, dstsize, false);
-}
-
-char *
-conn_show_input(const char *src, size_t len, char *dst, size_t dstsize)
-{
-	return show(src, len, dst, dstsize, true);
 }
 
 void
@@ -83,7 +49,7 @@ conn_trace(const struct conn *c, char dir, const char *line, size_t len)
 		return;
 	/* Answer lines are the server's bytes: escaped before they reach a terminal. */
 	if (dir == '<')
-		conn_show(line, len, shown, sizeof(shown));
+		tty_show(line, len, shown, sizeof(shown));
 	else
 		(void)snprintf(shown, sizeof(shown), "%.*s", (int)len, line);	/* encoded by us */
 	n = snprintf(out, sizeof(out), "%c %s\n", dir, shown);
@@ -181,12 +147,12 @@ conn_open(struct conn *c, const struct url *u)
 {
 	struct addrinfo hints = { .ai_family = c->opt->family, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res, *ai;
-	char port[8], shown[URL_HOST_MAX + 16];
+	char port[ADDR_PORT_MAX], shown[URL_HOSTPORT_MAX];
 	int64_t deadline = io_now_ms() + (int64_t)c->opt->connect_timeout_ms;
-	int r = -ECONNREFUSED;
+	int fd = -1, r = -ECONNREFUSED;
 
 	(void)snprintf(port, sizeof(port), "%u", (unsigned)u->port);
-	(void)snprintf(shown, sizeof(shown), u->host_v6 ? "[%s]:%s" : "%s:%s", u->host, port);
+	addr_join(u->host, port, shown, sizeof(shown));
 	if (c->deadline >= 0 && c->deadline < deadline)
 		deadline = c->deadline;
 	if ((r = resolve(u->host, port, &hints, deadline, &res)) == EAI_INPROGRESS) {
@@ -201,7 +167,7 @@ conn_open(struct conn *c, const struct url *u)
 	}
 	r = -ECONNREFUSED;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((r = connect_one(ai, deadline, &c->fd)) == 0 || r == -ETIMEDOUT)
+		if ((r = connect_one(ai, deadline, &fd)) == 0 || r == -ETIMEDOUT)
 			break;
 	}
 	freeaddrinfo(res);
@@ -209,6 +175,10 @@ conn_open(struct conn *c, const struct url *u)
 		log_msg(LOG_ERR, -r, "cannot connect to %s", shown);
 		return r == -ETIMEDOUT ? FGET_TIMEOUT : FGET_CONNECT;
 	}
+	/* The handshake shares the connect timeout, as curl's does. */
+	if ((r = stream_open(&c->st, fd, u->tls, c->opt, u->host, shown, deadline)) != 0)
+		return r;
+	c->tls = u->tls;
 	(void)snprintf(c->host, sizeof(c->host), "%s", u->host);
 	c->port = u->port;
 	c->answered = 0;
@@ -221,7 +191,8 @@ conn_open(struct conn *c, const struct url *u)
 bool
 conn_is_for(const struct conn *c, const struct url *u)
 {
-	return c->fd >= 0 && c->port == u->port && strcmp(c->host, u->host) == 0;
+	return c->st.fd >= 0 && c->tls == u->tls && c->port == u->port &&
+	    strcmp(c->host, u->host) == 0;
 }
 
 int
@@ -236,10 +207,7 @@ conn_get(struct conn *c, const struct url *u)
 void
 conn_close(struct conn *c)
 {
-	if (c->fd < 0)
-		return;
-	(void)close(c->fd);	/* the server sees EOF: the protocol's way to end */
-	c->fd = -1;
+	stream_close(&c->st);
 }
 
 int
@@ -255,7 +223,7 @@ conn_send(struct conn *c, const char *line, size_t len)
 	buf[len] = '\n';
 	conn_trace(c, '>', line, len);
 	if (c->deadline < 0 || left > 0)
-		r = io_write_all(c->fd, buf, len + 1,
+		r = stream_write_all(&c->st, buf, len + 1,
 		    left < 0 ? -1 : (int)(left > 1000000 ? 1000000 : left));
 	if (r == -ETIMEDOUT) {
 		log_msg(LOG_ERR, 0, "%s: timed out sending a request", c->host);
@@ -295,6 +263,35 @@ answer_failed(struct conn *c, enum line_status ls)
 	}
 }
 
+/*
+ * The next answer line, read through the stream into c->lb: line_next()
+ * is asked only once a whole line (or more than a line's worth) is
+ * buffered, so it never reads the socket itself, which TLS owns.
+ */
+static enum line_status
+conn_line(struct conn *c, char **ret_line, size_t *ret_len)
+{
+	char buf[FS_HEADER_MAX];
+
+	for (;;) {
+		const char *p;
+		size_t have = line_pending(&c->lb, &p), n;
+		int r;
+
+		if (have >= FS_HEADER_MAX || memchr(p, '\n', have) != NULL)
+			return line_next(&c->lb, c->st.fd, c->deadline, ret_line, ret_len);
+		memcpy(buf, p, have);
+		if ((r = stream_read(&c->st, buf + have, sizeof(buf) - have, c->deadline, &n)) < 0) {
+			errno = -r;
+			return r == -ETIMEDOUT ? LINE_TIMEOUT : LINE_ERROR;
+		}
+		if (n == 0)
+			return have > 0 ? LINE_PARTIAL : LINE_EOF;
+		line_init(&c->lb, FS_HEADER_MAX);	/* what was pending now starts buf */
+		(void)line_feed(&c->lb, buf, have + n);	/* fits: have + n <= FS_HEADER_MAX */
+	}
+}
+
 int
 conn_answer(struct conn *c, struct answer *a)
 {
@@ -303,12 +300,12 @@ conn_answer(struct conn *c, struct answer *a)
 	char *line;
 	size_t len;
 
-	if ((ls = line_next(&c->lb, c->fd, c->deadline, &line, &len)) != LINE_OK)
+	if ((ls = conn_line(c, &line, &len)) != LINE_OK)
 		return answer_failed(c, ls);
 	conn_trace(c, '<', line, len);
 	if (answer_parse(line, len, a) < 0) {
 		log_msg(LOG_ERR, 0, "%s: malformed answer: %s", c->host,
-		    conn_show(line, len, shown, sizeof(shown)));
+		    tty_show(line, len, shown, sizeof(shown)));
 		conn_close(c);
 		return FGET_WEIRD;
 	}
@@ -323,37 +320,31 @@ conn_answer(struct conn *c, struct answer *a)
 static int
 body_read(struct conn *c, void *buf, size_t want, size_t *ret_n)
 {
-	for (;;) {
-		int64_t until = c->deadline;
-		ssize_t got;
-		int r;
+	int64_t until = c->deadline;
+	size_t n;
+	int r;
 
-		/* With a progress bar, wake up now and then so a stall shows. */
-		if (c->tick_ms > 0 && (until < 0 || until > io_now_ms() + c->tick_ms))
-			until = io_now_ms() + c->tick_ms;
-		if ((r = io_wait(c->fd, POLLIN, until)) == 0 && until != c->deadline) {
-			*ret_n = 0;
-			return 0;
-		}
-		if (r <= 0) {
-			log_msg(LOG_ERR, -r, "%s: %s with %ju body bytes still to come", c->host,
-			    r == 0 ? "timed out" : "cannot receive", (uintmax_t)c->body_left);
-			conn_close(c);
-			return r == 0 ? FGET_TIMEOUT : FGET_PARTIAL;
-		}
-		got = read(c->fd, buf, want);
-		if (got > 0) {
-			*ret_n = (size_t)got;
-			return 0;
-		}
-		if (got == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		log_msg(LOG_ERR, got == 0 ? 0 : errno, "%s: connection %s with %ju body bytes "
-		    "still to come", c->host, got == 0 ? "closed" : "failed",
-		    (uintmax_t)c->body_left);
-		conn_close(c);
-		return FGET_PARTIAL;
+	/* With a progress bar, wake up now and then so a stall shows. */
+	if (c->tick_ms > 0 && (until < 0 || until > io_now_ms() + c->tick_ms))
+		until = io_now_ms() + c->tick_ms;
+	r = stream_read(&c->st, buf, want, until, &n);
+	if (r == -ETIMEDOUT && until != c->deadline) {
+		*ret_n = 0;
+		return 0;
 	}
+	if (r == 0 && n > 0) {
+		*ret_n = n;
+		return 0;
+	}
+	if (r == -ETIMEDOUT)
+		log_msg(LOG_ERR, 0, "%s: timed out with %ju body bytes still to come", c->host,
+		    (uintmax_t)c->body_left);
+	else
+		log_msg(LOG_ERR, -r, "%s: connection %s with %ju body bytes still to come", c->host,
+		    r < 0 ? "failed" : stream_truncated(&c->st) ?
+		    "closed (no TLS close_notify)" : "closed", (uintmax_t)c->body_left);
+	conn_close(c);
+	return r == -ETIMEDOUT ? FGET_TIMEOUT : FGET_PARTIAL;
 }
 
 int
@@ -386,10 +377,4 @@ conn_skip(struct conn *c)
 			return r;
 	}
 	return 0;
-}
-
-int
-conn_err_status(unsigned code)
-{
-	return code == 404 ? FGET_NOTFOUND : code == 403 ? FGET_FORBIDDEN : FGET_SERVER;
 }

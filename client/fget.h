@@ -12,6 +12,7 @@
 
 #include "answer.h"
 #include "line.h"
+#include "stream.h"
 #include "url.h"
 
 /* Exit statuses, curl's numbers where the meaning is the same (fget(1), --help). */
@@ -26,13 +27,25 @@ enum {
 	FGET_PARTIAL = 18,	/* the body ended early */
 	FGET_WRITE = 23,	/* a local file or stdout could not be written */
 	FGET_TIMEOUT = 28,
+	FGET_TLS = 35,		/* the TLS handshake failed */
 	FGET_EMPTY = 52,	/* the server closed without answering */
 	FGET_SEND = 55,
 	FGET_RECV = 56,
+	FGET_CERT = 60,		/* the server's certificate is not trusted, or not for the host */
+	FGET_CACERT = 77,	/* --cacert (or the CA store) cannot be read */
 	FGET_NOTFOUND = 78,	/* ERR 404 */
 	FGET_FORBIDDEN = 79,	/* ERR 403 */
 	FGET_SERVER = 80,	/* any other ERR */
 };
+
+/* exitcode.c: the status for an ERR code: 78 for 404, 79 for 403, 80 else. */
+int exitcode_err(unsigned code);
+/*
+ * Whether a failure with status may pass if tried again (--retry): a lost
+ * or slow connection, a cut body, or ERR 408, 500 or 503 (last_err, the
+ * last ERR code; 0 none).
+ */
+bool exitcode_transient(int status, unsigned last_err);
 
 #define PROGRESS_REDRAW_MS	100		/* at most ten frames a second */
 #define FGET_BUF_SIZE		(256 * 1024)	/* one read from the socket */
@@ -60,11 +73,14 @@ struct options {
 	uint64_t	 connect_timeout_ms;
 	uint64_t	 max_time_ms;	/* 0: none */
 	uint64_t	 retry;
+	const char	*cacert;	/* --cacert FILE: the CAs trusted instead of the system's */
+	bool		 insecure;	/* -k: no certificate or host check */
 };
 
-/* The one connection, reused while URLs name the same host and port. */
+/* The one connection, reused while URLs name the same scheme, host and port. */
 struct conn {
-	int		 fd;		/* -1: none */
+	struct stream	 st;		/* st.fd -1: none */
+	bool		 tls;		/* filesvcs:// */
 	char		 host[URL_HOST_MAX + 1];
 	uint16_t	 port;
 	unsigned	 answered;	/* answers read on it: 0 means fresh */
@@ -89,7 +105,8 @@ enum out_kind {
 struct output {
 	enum out_kind	 kind;
 	int		 fd;		/* -1 until output_begin() */
-	int		 dirfd;		/* holds name; borrowed */
+	int		 dirfd;		/* holds name */
+	bool		 dirfd_owned;	/* -o DIR/NAME's DIR: output_close() closes it */
 	char		 name[NAME_MAX + 1];
 	char		 part[NAME_MAX + 1];
 	char		 shown[512];	/* for messages */
@@ -133,9 +150,9 @@ void pool_close(struct fget *f);
  * logged why; a failure that leaves the stream unusable closes it.
  */
 void conn_init(struct conn *c, const struct options *opt);
-/* Whether c is open to u's host and port. */
+/* Whether c is open to u's server: scheme (TLS or not), host and port. */
 bool conn_is_for(const struct conn *c, const struct url *u);
-/* Be connected to u's host and port: the open connection if it is that one. */
+/* Be connected to u's server: the open connection if it is that one. */
 int conn_get(struct conn *c, const struct url *u);
 /* Close (the server sees EOF); harmless when closed. */
 void conn_close(struct conn *c);
@@ -153,12 +170,6 @@ int conn_answer(struct conn *c, struct answer *a);
 int conn_body(struct conn *c, void *buf, size_t max, size_t *ret_n);
 /* Read and drop the rest of the current body, keeping a pipelined stream in step. */
 int conn_skip(struct conn *c);
-/* The status for an ERR code: 78 for 404, 79 for 403, 80 else. */
-int conn_err_status(unsigned code);
-/* log_escape() keeping spaces: remote text fit for a terminal.  Returns dst. */
-char *conn_show(const char *src, size_t len, char *dst, size_t dstsize);
-/* conn_show() of what the user typed: '%' kept as it is, quoted as typed. */
-char *conn_show_input(const char *src, size_t len, char *dst, size_t dstsize);
 /* With -v, "> request" or "< answer header" on stderr, escaped. */
 void conn_trace(const struct conn *c, char dir, const char *line, size_t len);
 
@@ -166,6 +177,13 @@ void conn_trace(const struct conn *c, char dir, const char *line, size_t len);
  * output.c.  Functions that return int return 0 or FGET_WRITE (or
  * FGET_FAIL), having logged why.
  */
+/*
+ * Where the i-th URL u goes: -o FILE (beneath outdir unless absolute),
+ * stdout (-o -, or by default), or -O's name made from u beneath outdir.
+ * A stream is labelled with u's name for its progress bar.
+ */
+int output_choose(const struct options *opt, const struct url *u, size_t i, int outdir,
+    struct output *o);
 /*
  * Standard output, written as it is; asked for (-o -), or by default,
  * when binary output to a terminal is refused.
@@ -219,7 +237,14 @@ int transfer_list(struct fget *f, const struct url *u, struct output *o);
 /* Send line and read its answer, reconnecting once if a reused connection has gone. */
 int transfer_request(struct fget *f, const struct url *u, const char *line, size_t len,
     struct answer *a);
-/* Log an ERR answer for u; returns its status (conn_err_status()). */
+/*
+ * An OK answer to "GET path off" must carry size= and mtime= and promise
+ * exactly the file's bytes from off on; else it is logged as shown's,
+ * the connection closed, and FGET_WEIRD returned.
+ */
+int transfer_get_header(struct fget *f, const char *shown, const struct answer *a,
+    uint64_t off);
+/* Log an ERR answer for u; returns its status (exitcode_err()). */
 int transfer_error(struct fget *f, const struct url *u, const struct answer *a);
 /* Copy the current body to o with a progress bar; rm->size is the whole file's. */
 int transfer_body(struct fget *f, struct output *o, const struct remote *rm);

@@ -93,7 +93,7 @@ lines_parse(struct body *b, char *buf, size_t len, size_t *ret_used)
 
 		if (listing_parse(buf + used, n, &e) < 0) {
 			log_msg(LOG_ERR, 0, "%s: malformed listing line: %s", b->f->conn.host,
-			    conn_show(buf + used, n, shown, sizeof(shown)));
+			    tty_show(buf + used, n, shown, sizeof(shown)));
 			return FGET_WEIRD;
 		}
 		if ((r = b->each(b->ctx, &e)) != 0)

@@ -29,7 +29,8 @@ static const char usage[] =
     "Usage: fget [options] URL...\n"
     "Download or list files from filesvc servers.  URL is\n"
     "filesvc://HOST[:PORT]/PATH (port 7070 by default, IPv6 as [::1], PATH\n"
-    "percent-encoded); a URL that ends in '/' lists a directory.  Downloads\n"
+    "percent-encoded), or filesvcs://HOST[:PORT]/PATH over TLS (port 7443 by\n"
+    "default); a URL that ends in '/' lists a directory.  Downloads\n"
     "go to stdout unless -o or -O says otherwise; binary data is not written\n"
     "to a terminal unless asked for with -o -.\n"
     "\n"
@@ -52,11 +53,15 @@ static const char usage[] =
     "                           decimal, as 1.5, here and for --connect-timeout)\n"
     "      --retry N            retry transient failures N times after 1, 2, 4...\n"
     "                           seconds (at most 60), resuming where they stopped\n"
+    "      --cacert FILE        filesvcs://: trust the CA certificates in FILE\n"
+    "                           (PEM) instead of the system's\n"
+    "  -k, --insecure           filesvcs://: accept any certificate, for any host\n"
     "  -4, --ipv4               connect over IPv4 only\n"
     "  -6, --ipv6               connect over IPv6 only\n"
     "  -s, --silent             no progress bar, no error messages\n"
     "  -S, --show-error         with -s, still show error messages\n"
-    "  -v, --verbose            show requests and answer headers on stderr\n"
+    "  -v, --verbose            show requests and answer headers on stderr (and\n"
+    "                           the TLS version and cipher)\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n"
     "\n"
@@ -65,11 +70,11 @@ static const char usage[] =
     "byte has arrived.  Names from the server have control bytes written as\n"
     "%XX.  Exit status (that of the first failed URL):\n"
     "   0 success                 18 partial transfer      56 receive failure\n"
-    "   1 local failure           23 write error           78 not found (404)\n"
-    "   2 usage                   28 timeout               79 forbidden (403)\n"
-    "   3 malformed URL           52 no answer             80 other server error\n"
-    "   6 cannot resolve host     55 send failure\n"
-    "   7 cannot connect\n"
+    "   1 local failure           23 write error           60 certificate not trusted\n"
+    "   2 usage                   28 timeout               77 cannot read --cacert\n"
+    "   3 malformed URL           35 TLS handshake failed  78 not found (404)\n"
+    "   6 cannot resolve host     52 no answer             79 forbidden (403)\n"
+    "   7 cannot connect          55 send failure          80 other server error\n"
     "   8 malformed server answer\n";
 
 enum {
@@ -79,6 +84,7 @@ enum {
 	OPT_HUMAN,
 	OPT_CONNECT_TIMEOUT,
 	OPT_RETRY,
+	OPT_CACERT,
 };
 
 static const struct option longopts[] = {
@@ -94,6 +100,8 @@ static const struct option longopts[] = {
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "max-time", required_argument, NULL, 'm' },
 	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "insecure", no_argument, NULL, 'k' },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "silent", no_argument, NULL, 's' },
@@ -166,6 +174,12 @@ option_one(int c, struct options *opt)
 		return seconds("max time", optarg, &opt->max_time_ms);
 	case OPT_RETRY:
 		return number("retry count", optarg, 0, RETRY_MAX, &opt->retry);
+	case OPT_CACERT:
+		opt->cacert = optarg;
+		return 0;
+	case 'k':
+		opt->insecure = true;
+		return 0;
 	case '4':
 	case '6':
 		opt->family = c == '4' ? AF_INET : AF_INET6;
@@ -228,7 +242,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 	opt->urls = calloc((size_t)argc + 1, sizeof(*opt->urls));
 	if (opt->outputs == NULL || opt->urls == NULL)
 		die(FGET_FAIL, ENOMEM, "cannot parse options");
-	while ((c = getopt_long(argc, argv, "o:OC:rlm:46sSvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:OC:rlm:k46sSvhV", longopts, NULL)) != -1) {
 		if ((r = option_one(c, opt)) != 0) {
 			if (r < 0)
 				goto usage;
@@ -244,80 +258,6 @@ usage:
 	return -1;
 }
 
-/* -o FILE: FILE.part beside FILE; an existing device or fifo is written as it is. */
-static int
-output_named(const char *path, int outdir, struct output *o, int *ret_dirfd)
-{
-	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
-	char dir[FS_PATH_MAX];
-	int dfd = outdir, r;
-
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		log_msg(LOG_ERR, EISDIR, "cannot write to %s", path);
-		return FGET_WRITE;
-	}
-	if (slash != NULL) {
-		if ((size_t)(slash - path) + 2 > sizeof(dir)) {
-			log_msg(LOG_ERR, ENAMETOOLONG, "cannot write to %s", path);
-			return FGET_WRITE;
-		}
-		(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
-		    path);
-		/* An absolute dir ignores outdir; a relative one is beneath --output-dir. */
-		if ((dfd = openat(outdir, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-			log_msg(LOG_ERR, errno, "cannot open directory %s", dir);
-			return FGET_WRITE;
-		}
-		*ret_dirfd = dfd;
-	}
-	if ((r = output_prepare(o, dfd, base, true, path)) != 0)
-		return r;
-	return 0;
-}
-
-/* -O: the URL's last segment, which must make a sensible local name (control bytes escaped). */
-static int
-output_remote(const struct options *opt, const struct url *u, int outdir, struct output *o)
-{
-	char shown[512], url[512], local[NAME_MAX + 1];
-	const char *name;
-	size_t len = url_name(u, &name);
-
-	if (len == 0 || name[0] == '.' || tty_name(name, len, local, sizeof(local)) < 0) {
-		log_msg(LOG_ERR, 0, "-O: cannot name a local file after %s: %s; use -o FILE",
-		    url_format(u, url, sizeof(url)), len == 0 ? "it ends in '/'" :
-		    name[0] == '.' ? "the name starts with '.'" :
-		    "the name is too long once its control bytes are escaped");
-		return FGET_URL;
-	}
-	(void)snprintf(shown, sizeof(shown), "%s%s%s", opt->output_dir != NULL ?
-	    opt->output_dir : "", opt->output_dir != NULL ? "/" : "", local);
-	return output_prepare(o, outdir, local, false, shown);
-}
-
-static int
-output_choose(const struct options *opt, const struct url *u, size_t i, int outdir,
-    struct output *o, int *ret_dirfd)
-{
-	*ret_dirfd = -1;
-	if (i < opt->noutputs && strcmp(opt->outputs[i], "-") != 0)
-		return output_named(opt->outputs[i], outdir, o, ret_dirfd);
-	if (i < opt->noutputs || !opt->remote_name) {
-		output_stdout(o, i < opt->noutputs);
-		return 0;
-	}
-	return output_remote(opt, u, outdir, o);
-}
-
-static void
-stream_label(const struct url *u, struct output *o)
-{
-	const char *name;
-	size_t len = url_name(u, &name);
-
-	conn_show(name, len, o->label, sizeof(o->label));
-}
-
 static int
 run_one(struct fget *f, size_t i, int outdir)
 {
@@ -325,31 +265,27 @@ run_one(struct fget *f, size_t i, int outdir)
 	char shown[FS_LOG_FIELD_MAX];
 	struct output o;
 	struct url u;
-	int dirfd, r, r2;
+	int r, r2;
 
 	if (url_parse(arg, strlen(arg), &u, &why) < 0) {
 		log_msg(LOG_ERR, 0, "invalid URL '%s': %s",
-		    conn_show_input(arg, strlen(arg), shown, sizeof(shown)), why);
+		    tty_show_input(arg, strlen(arg), shown, sizeof(shown)), why);
 		return FGET_URL;
 	}
 	if (f->opt->long_list && (f->opt->recursive || !(u.dir || f->opt->list)))
 		log_msg(LOG_WARNING, 0, "warning: --long only changes listings; %s is %s",
-		    conn_show_input(arg, strlen(arg), shown, sizeof(shown)), f->opt->recursive ?
+		    tty_show_input(arg, strlen(arg), shown, sizeof(shown)), f->opt->recursive ?
 		    "mirrored with -r" : "downloaded (end it with '/' or add -l to list it)");
 	if (f->opt->recursive)
 		return mirror_run(f, &u, outdir);
-	if ((r = output_choose(f->opt, &u, i, outdir, &o, &dirfd)) == 0) {
-		if (o.kind == OUT_STREAM)	/* its bar names the file, not "stdout" */
-			stream_label(&u, &o);
-		if (u.dir || f->opt->list)
-			r = transfer_list(f, &u, &o);
-		else
-			r = transfer_get(f, &u, &o);
-		if ((r2 = output_close(&o)) != 0 && r == 0)
-			r = r2;
-	}
-	if (dirfd >= 0)
-		(void)close(dirfd);	/* a directory fd */
+	if ((r = output_choose(f->opt, &u, i, outdir, &o)) != 0)
+		return r;
+	if (u.dir || f->opt->list)
+		r = transfer_list(f, &u, &o);
+	else
+		r = transfer_get(f, &u, &o);
+	if ((r2 = output_close(&o)) != 0 && r == 0)
+		r = r2;
 	return r;
 }
 
@@ -373,7 +309,8 @@ output_dir_make(const char *dir)
 	}
 }
 
-static int
+/* Dies on failure: nothing has been fetched yet, so there is nothing to save. */
+static void
 setup(struct fget *f, struct options *opt, int *ret_outdir)
 {
 	int r, fd = AT_FDCWD;
@@ -397,7 +334,6 @@ setup(struct fget *f, struct options *opt, int *ret_outdir)
 		die(FGET_FAIL, ENOMEM, "cannot allocate a buffer");
 	conn_init(&f->conn, opt);
 	*ret_outdir = fd;
-	return 0;
 }
 
 int
@@ -416,7 +352,7 @@ main(int argc, char *argv[])
 		free(opt.outputs);
 		return r > 0 ? FGET_OK : FGET_USAGE;
 	}
-	(void)setup(&f, &opt, &outdir);	/* dies on failure */
+	setup(&f, &opt, &outdir);
 	for (i = 0; i < opt.nurls; i++) {
 		/* Later URLs are still tried; the first failure is the exit status. */
 		if ((r = run_one(&f, i, outdir)) != 0 && status == FGET_OK)

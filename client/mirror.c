@@ -144,9 +144,7 @@ dir_open(int top, const char *rel)
 static char *
 item_url(const struct mirror *m, const struct mitem *it, char *buf, size_t size)
 {
-	(void)snprintf(buf, size, m->u->host_v6 ? "filesvc://[%s]:%u%s" : "filesvc://%s:%u%s",
-	    m->u->host, (unsigned)m->u->port, it->wire);	/* cut to fit: for messages */
-	return buf;
+	return url_format_wire(m->u, it->wire, buf, size);
 }
 
 /* A local path for messages: the output directory's view, "rel/name". */
@@ -161,7 +159,7 @@ item_shown(const struct mitem *it, char *buf, size_t size)
 static char *
 rel_shown(const char *rel, char *buf, size_t size)
 {
-	return conn_show(rel, strlen(rel), buf, size);
+	return tty_show(rel, strlen(rel), buf, size);
 }
 
 static bool
@@ -206,8 +204,8 @@ item_error(struct mirror *m, const struct mitem *it, const struct answer *a)
 
 	m->f->last_err = a->code;
 	log_msg(LOG_ERR, 0, "%s: %u %s", item_url(m, it, shown, sizeof(shown)), a->code,
-	    conn_show(a->text, strlen(a->text), text, sizeof(text)));
-	mirror_fail(m, conn_err_status(a->code));
+	    tty_show(a->text, strlen(a->text), text, sizeof(text)));
+	mirror_fail(m, exitcode_err(a->code));
 }
 
 /* A file joins the tree's totals: its bytes, less what NAME.part holds already. */
@@ -368,7 +366,7 @@ file_skip(struct mirror *m, int status, int dfd)
 	mirror_fail(m, status);
 	if (dfd >= 0)
 		(void)close(dfd);	/* a directory fd */
-	return m->f->conn.fd >= 0 ? conn_skip(&m->f->conn) : status;
+	return m->f->conn.st.fd >= 0 ? conn_skip(&m->f->conn) : status;
 }
 
 /* The remote file changed since its listing: its NAME.part must start over. */
@@ -402,13 +400,9 @@ mirror_file(struct mirror *m, struct mitem *it, const struct answer *a)
 		item_error(m, it, a);
 		return 0;
 	}
-	if (!a->has_size || !a->has_mtime || it->offset > a->size ||
-	    a->body != a->size - it->offset) {
-		log_msg(LOG_ERR, 0, "%s: malformed GET answer", item_url(m, it, shown,
-		    sizeof(shown)));
-		conn_close(&m->f->conn);
-		return FGET_WEIRD;
-	}
+	if ((r = transfer_get_header(m->f, item_url(m, it, shown, sizeof(shown)), a,
+	    it->offset)) != 0)
+		return r;
 	if (it->offset > 0 && (a->size != it->rm.size || a->mtime != it->rm.mtime))
 		return file_requeue(m, it, a);
 	it->rm.size = a->size;

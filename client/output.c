@@ -21,6 +21,7 @@
 #include "io.h"
 #include "log.h"
 #include "parse.h"
+#include "tty.h"
 
 #define XATTR_SIZE	"user.filesvc.size"
 #define XATTR_MTIME	"user.filesvc.mtime"
@@ -114,7 +115,7 @@ part_shown(struct output *o, const char *shown)
 
 	(void)snprintf(raw, sizeof(raw), "%.*s%s", slash != NULL ? (int)(slash + 1 - shown) : 0,
 	    shown, o->part);	/* cut to fit: only for messages */
-	conn_show(raw, strlen(raw), o->shown_part, sizeof(o->shown_part));
+	tty_show(raw, strlen(raw), o->shown_part, sizeof(o->shown_part));
 }
 
 int
@@ -127,7 +128,7 @@ output_prepare(struct output *o, int dirfd, const char *name, bool in_place, con
 	o->fd = -1;
 	o->dirfd = dirfd;
 	/* Remote names may hold any byte but '/': escaped before they reach a terminal. */
-	conn_show(shown, strlen(shown), o->shown, sizeof(o->shown));
+	tty_show(shown, strlen(shown), o->shown, sizeof(o->shown));
 	if (len > NAME_MAX) {
 		log_msg(LOG_ERR, ENAMETOOLONG, "cannot write %s", o->shown);
 		return FGET_WRITE;
@@ -136,6 +137,84 @@ output_prepare(struct output *o, int dirfd, const char *name, bool in_place, con
 	part_name(o, len);
 	part_shown(o, shown);
 	return in_place ? open_in_place(o) : 0;
+}
+
+/* -o FILE: FILE.part beside FILE; an existing device or fifo is written as it is. */
+static int
+output_named(const char *path, int outdir, struct output *o)
+{
+	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
+	char dir[FS_PATH_MAX];
+	int dfd = outdir, r;
+
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		log_msg(LOG_ERR, EISDIR, "cannot write to %s", path);
+		return FGET_WRITE;
+	}
+	if (slash != NULL) {
+		if ((size_t)(slash - path) + 2 > sizeof(dir)) {
+			log_msg(LOG_ERR, ENAMETOOLONG, "cannot write to %s", path);
+			return FGET_WRITE;
+		}
+		(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
+		    path);
+		/* An absolute dir ignores outdir; a relative one is beneath --output-dir. */
+		if ((dfd = openat(outdir, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+			log_msg(LOG_ERR, errno, "cannot open directory %s", dir);
+			return FGET_WRITE;
+		}
+	}
+	r = output_prepare(o, dfd, base, true, path);
+	if (dfd != outdir)
+		o->dirfd_owned = true;	/* output_close() closes it, on failure too */
+	return r;
+}
+
+/* -O: the URL's last segment, which must make a sensible local name (control bytes escaped). */
+static int
+output_remote(const struct options *opt, const struct url *u, int outdir, struct output *o)
+{
+	char shown[512], url[512], local[NAME_MAX + 1];
+	const char *name;
+	size_t len = url_name(u, &name);
+
+	if (len == 0 || name[0] == '.' || tty_name(name, len, local, sizeof(local)) < 0) {
+		log_msg(LOG_ERR, 0, "-O: cannot name a local file after %s: %s; use -o FILE",
+		    url_format(u, url, sizeof(url)), len == 0 ? "it ends in '/'" :
+		    name[0] == '.' ? "the name starts with '.'" :
+		    "the name is too long once its control bytes are escaped");
+		return FGET_URL;
+	}
+	(void)snprintf(shown, sizeof(shown), "%s%s%s", opt->output_dir != NULL ?
+	    opt->output_dir : "", opt->output_dir != NULL ? "/" : "", local);
+	return output_prepare(o, outdir, local, false, shown);
+}
+
+int
+output_choose(const struct options *opt, const struct url *u, size_t i, int outdir,
+    struct output *o)
+{
+	const char *name;
+	size_t len;
+	int r = 0;
+
+	*o = (struct output){ .kind = OUT_STREAM, .fd = -1, .dirfd = -1 };
+	if (i < opt->noutputs && strcmp(opt->outputs[i], "-") != 0)
+		r = output_named(opt->outputs[i], outdir, o);
+	else if (i < opt->noutputs || !opt->remote_name)
+		output_stdout(o, i < opt->noutputs);
+	else
+		r = output_remote(opt, u, outdir, o);
+	if (r != 0) {
+		(void)output_close(o);	/* only a directory fd can be open: nothing to lose */
+		return r;
+	}
+	/* A stream's bar names the file, not "stdout". */
+	if (o->kind == OUT_STREAM) {
+		len = url_name(u, &name);
+		tty_show(name, len, o->label, sizeof(o->label));
+	}
+	return 0;
 }
 
 bool
@@ -455,13 +534,17 @@ output_abort(struct output *o)
 	o->fd = -1;
 }
 
-/* Done with this URL: close a device opened in place (never stdout). */
+/* Done with this URL: close a device opened in place (never stdout), and -o's directory. */
 int
 output_close(struct output *o)
 {
 	int fd = o->fd;
 
 	output_abort(o);
+	if (o->dirfd_owned) {
+		(void)close(o->dirfd);	/* a directory fd */
+		o->dirfd_owned = false;
+	}
 	if (o->kind != OUT_STREAM || fd < 0 || fd == STDOUT_FILENO)
 		return 0;
 	o->fd = -1;

@@ -55,7 +55,7 @@ pool_use(struct fget *f, const struct url *u)
 		return;
 	if (!pool_take(f, u, &next))
 		conn_init(&next, f->opt);
-	if (f->conn.fd >= 0 && f->conn.body_left == 0)
+	if (f->conn.st.fd >= 0 && f->conn.body_left == 0)
 		pool_park(f);
 	else
 		conn_close(&f->conn);	/* one with a body owed is of no use */

@@ -12,6 +12,7 @@
 #include "fget.h"
 #include "io.h"
 #include "log.h"
+#include "tty.h"
 
 #define RETRY_MAX_DELAY_S	60
 
@@ -59,8 +60,8 @@ transfer_error(struct fget *f, const struct url *u, const struct answer *a)
 		    " (a file? drop -l to download it)";
 	f->last_err = a->code;
 	log_msg(LOG_ERR, 0, "%s: %u %s%s", url_format(u, shown, sizeof(shown)), a->code,
-	    conn_show(a->text, strlen(a->text), text, sizeof(text)), hint);
-	return conn_err_status(a->code);
+	    tty_show(a->text, strlen(a->text), text, sizeof(text)), hint);
+	return exitcode_err(a->code);
 }
 
 /*
@@ -177,19 +178,27 @@ get_offset(struct fget *f, const struct url *u, struct output *o, struct getstat
 	return 0;
 }
 
+int
+transfer_get_header(struct fget *f, const char *shown, const struct answer *a, uint64_t off)
+{
+	if (a->has_size && a->has_mtime && off <= a->size && a->body == a->size - off)
+		return 0;
+	log_msg(LOG_ERR, 0, "%s: malformed GET answer", shown);
+	conn_close(&f->conn);
+	return FGET_WEIRD;
+}
+
 /* The GET answer must promise exactly the rest of the file we expect. */
 static int
 get_check(struct fget *f, const struct url *u, const struct answer *a, struct getstate *gs,
     uint64_t off)
 {
 	char shown[512];
+	int r;
 
 	url_format(u, shown, sizeof(shown));
-	if (!a->has_size || !a->has_mtime || off > a->size || a->body != a->size - off) {
-		log_msg(LOG_ERR, 0, "%s: malformed GET answer", shown);
-		conn_close(&f->conn);
-		return FGET_WEIRD;
-	}
+	if ((r = transfer_get_header(f, shown, a, off)) != 0)
+		return r;
 	if (gs->known && (a->size != gs->rm.size || a->mtime != gs->rm.mtime)) {
 		/* Splicing two versions would make a file that never existed. */
 		log_msg(LOG_ERR, 0, "%s: the remote file changed during the transfer", shown);
@@ -305,14 +314,10 @@ sleep_s(unsigned s)
 bool
 transfer_retry(struct fget *f, const struct url *u, unsigned attempt, int status)
 {
-	bool transient = status == FGET_CONNECT || status == FGET_TIMEOUT ||
-	    status == FGET_PARTIAL || status == FGET_EMPTY || status == FGET_SEND ||
-	    status == FGET_RECV || (status == FGET_SERVER &&
-	    (f->last_err == 408 || f->last_err == 500 || f->last_err == 503));
 	unsigned delay = attempt < 6 ? 1u << attempt : RETRY_MAX_DELAY_S;
 	char shown[512];
 
-	if (!transient || attempt >= f->opt->retry)
+	if (!exitcode_transient(status, f->last_err) || attempt >= f->opt->retry)
 		return false;
 	delay = delay < RETRY_MAX_DELAY_S ? delay : RETRY_MAX_DELAY_S;
 	log_msg(LOG_WARNING, 0, "%s: transient problem, retrying in %u s (%" PRIu64 " left)",

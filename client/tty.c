@@ -1,7 +1,8 @@
 /*
- * Masking control bytes in names bound for a terminal.  UTF-8 is decoded
- * only far enough to tell a continuation byte (0x80-0xBF, half of them C1
- * when alone) inside a valid sequence from a stray one.
+ * Text bound for a terminal: control bytes in names masked, remote text
+ * escaped for messages.  UTF-8 is decoded only far enough to tell a
+ * continuation byte (0x80-0xBF, half of them C1 when alone) inside a
+ * valid sequence from a stray one.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -9,6 +10,8 @@
 #include <sys/types.h>
 
 #include "fs-limits.h"
+#include "log.h"
+#include "pct.h"
 #include "tty.h"
 
 static bool
@@ -101,4 +104,30 @@ tty_name(const char *s, size_t len, char *dst, size_t size)
 	}
 	dst[n] = '\0';
 	return (ssize_t)n;
+}
+
+/*
+ * log_escape()'s escaping, sparing spaces (and '%' in keep_pct) rather
+ * than writing them as escapes: what a person reads on a terminal.
+ */
+static char *
+show(const char *src, size_t len, char *dst, size_t dstsize, bool keep_pct)
+{
+	const struct pct_rule rule = { .spare = keep_pct ? " %" : " ", .cut = true };
+
+	(void)pct_escape(src, len, &rule, dst, dstsize);	/* cut: fails only with no room at all */
+	return dst;
+}
+
+/* log_escape() keeping spaces: a server's text for a terminal. */
+char *
+tty_show(const char *src, size_t len, char *dst, size_t dstsize)
+{
+	return show(src, len, dst, dstsize, false);
+}
+
+char *
+tty_show_input(const char *src, size_t len, char *dst, size_t dstsize)
+{
+	return show(src, len, dst, dstsize, true);
 }

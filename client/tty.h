@@ -1,6 +1,6 @@
 /*
- * Server-supplied names shown on a terminal as they are, but unable to
- * drive it.
+ * Server-supplied names and text shown on a terminal as they are, but
+ * unable to drive it.
  */
 #ifndef FGET_TTY_H
 #define FGET_TTY_H
@@ -23,5 +23,14 @@ void tty_mask(char *s, size_t len);
  * dst (size bytes); returns its length, or -ENAMETOOLONG if it does not fit.
  */
 ssize_t tty_name(const char *s, size_t len, char *dst, size_t size);
+
+/*
+ * log_escape() keeping spaces: remote text (a server's names, ERR texts)
+ * fit for a message on a terminal.  Written NUL-terminated to dst
+ * (dstsize bytes, cut to fit); returns dst.
+ */
+char *tty_show(const char *src, size_t len, char *dst, size_t dstsize);
+/* tty_show() of what the user typed: '%' kept as it is, quoted as typed. */
+char *tty_show_input(const char *src, size_t len, char *dst, size_t dstsize);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * filesvc:// URL parsing.  The URL comes from the user (or a script fed
+ * filesvc:// and filesvcs:// URL parsing.  The URL comes from the user (or a script fed
  * by someone else), so it is judged byte by byte with explicit lengths;
  * the path is canonicalised here so the server never sees a "..".
  */
@@ -14,7 +14,7 @@
 #include "url.h"
 
 #define SCHEME		"filesvc://"
-#define SCHEME_LEN	(sizeof(SCHEME) - 1)
+#define SCHEME_TLS	"filesvcs://"
 
 static bool
 host_byte(unsigned char c)
@@ -58,7 +58,7 @@ static int
 authority_parse(struct url *u, const char *a, size_t len, const char **why)
 {
 	const char *hend, *colon;
-	uint64_t port = URL_DEFAULT_PORT;
+	uint64_t port = u->tls ? URL_TLS_PORT : URL_DEFAULT_PORT;
 	bool v6 = len > 0 && a[0] == '[';
 	int r;
 
@@ -178,28 +178,41 @@ path_parse(struct url *u, const char *p, size_t len, const char **why)
 	return 0;
 }
 
+/* The length of s's scheme and "://", and whether it means TLS; 0 for another. */
+static size_t
+scheme_len(const char *s, size_t len, bool *ret_tls)
+{
+	*ret_tls = len >= sizeof(SCHEME_TLS) - 1 &&
+	    strncasecmp(s, SCHEME_TLS, sizeof(SCHEME_TLS) - 1) == 0;
+	if (*ret_tls)
+		return sizeof(SCHEME_TLS) - 1;
+	if (len >= sizeof(SCHEME) - 1 && strncasecmp(s, SCHEME, sizeof(SCHEME) - 1) == 0)
+		return sizeof(SCHEME) - 1;
+	return 0;
+}
+
 int
 url_parse(const char *s, size_t len, struct url *ret, const char **ret_why)
 {
 	struct url u;
 	const char *auth, *slash, *hash;
-	size_t alen;
+	size_t alen, slen;
 	int r;
 
 	*ret_why = "";
-	if (len < SCHEME_LEN || strncasecmp(s, SCHEME, SCHEME_LEN) != 0) {
-		*ret_why = "not a filesvc:// URL";
+	memset(&u, 0, sizeof(u));
+	if ((slen = scheme_len(s, len, &u.tls)) == 0) {
+		*ret_why = "not a filesvc:// or filesvcs:// URL";
 		return -EINVAL;
 	}
 	if ((hash = memchr(s, '#', len)) != NULL)
 		len = (size_t)(hash - s);
-	auth = s + SCHEME_LEN;
-	slash = memchr(auth, '/', len - SCHEME_LEN);
-	alen = slash != NULL ? (size_t)(slash - auth) : len - SCHEME_LEN;
-	memset(&u, 0, sizeof(u));
+	auth = s + slen;
+	slash = memchr(auth, '/', len - slen);
+	alen = slash != NULL ? (size_t)(slash - auth) : len - slen;
 	if ((r = authority_parse(&u, auth, alen, ret_why)) < 0)
 		return r;
-	if ((r = path_parse(&u, auth + alen, len - SCHEME_LEN - alen, ret_why)) < 0)
+	if ((r = path_parse(&u, auth + alen, len - slen - alen, ret_why)) < 0)
 		return r;
 	*ret = u;
 	return 0;
@@ -218,7 +231,16 @@ url_name(const struct url *u, const char **ret_name)
 char *
 url_format(const struct url *u, char *dst, size_t dstsize)
 {
-	(void)snprintf(dst, dstsize, u->host_v6 ? "filesvc://[%s]:%u%s" : "filesvc://%s:%u%s",
-	    u->host, (unsigned)u->port, u->wire);	/* cut to fit: only for messages */
+	return url_format_wire(u, u->wire, dst, dstsize);
+}
+
+char *
+url_format_wire(const struct url *u, const char *wire, char *dst, size_t dstsize)
+{
+	char port[ADDR_PORT_MAX], hostport[URL_HOSTPORT_MAX];
+
+	(void)snprintf(port, sizeof(port), "%u", (unsigned)u->port);	/* <= 65535 fits */
+	addr_join(u->host, port, hostport, sizeof(hostport));
+	(void)snprintf(dst, dstsize, "%s%s%s", u->tls ? SCHEME_TLS : SCHEME, hostport, wire);	/* cut to fit: for messages */
 	return dst;
 }

@@ -41,7 +41,7 @@ void
 confine_close(struct confine *c)
 {
 	if (c->rootfd >= 0)
-		(void)close(c->rootfd);	/* an O_PATH fd has nothing to flush */
+		(void)close(c->rootfd);	/* a read-only directory fd has nothing to flush */
 	c->rootfd = -1;
 }
 
@@ -299,8 +299,9 @@ confine_walk(int rootfd, const char *const comp[], size_t n, int flags, bool sho
 		return r;
 	}
 	/*
-	 * A path that ended on the root or with ".." leaves an O_PATH fd on
-	 * top of the stack: open that directory again with the caller's flags.
+	 * A path that ended on the root or with ".." leaves the root fd or an
+	 * O_PATH fd on top of the stack: open that directory again with the
+	 * caller's flags.
 	 */
 	if ((fd = w.final) < 0)
 		fd = openat(walk_cur(&w), ".", flags | O_CLOEXEC);

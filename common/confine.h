@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 struct confine {
-	int	rootfd;		/* O_PATH | O_DIRECTORY, opened once */
+	int	rootfd;		/* O_RDONLY | O_DIRECTORY, opened once */
 	bool	no_openat2;	/* the kernel said ENOSYS: walk by hand */
 	bool	show_hidden;	/* false: no symlink is followed to a name starting with '.' */
 };

@@ -71,11 +71,9 @@ size_t
 listing_length(uint64_t size, int64_t mtime, const char *name, size_t nlen)
 {
 	uint64_t m = mtime < 0 ? (uint64_t)0 - (uint64_t)mtime : (uint64_t)mtime;
-	size_t n = 2 + u64_width(size) + 1 + (mtime < 0) + u64_width(m) + 1 + 1, i;
 
-	for (i = 0; i < nlen; i++)
-		n += pct_must_encode((unsigned char)name[i]) ? 3 : 1;
-	return n;
+	return 2 + u64_width(size) + 1 + (mtime < 0) + u64_width(m) + 1 + 1 +
+	    pct_encoded_len(name, nlen);
 }
 
 /* Next space-separated field of s[*pos..len); the last one runs to the end. */
@@ -93,18 +91,6 @@ next_field(const char *s, size_t len, size_t *pos, bool last, const char **f, si
 	*flen = last ? len - *pos : (size_t)(sp - *f);
 	*pos += *flen + 1;
 	return 0;
-}
-
-/* A name as a server MUST send it: no raw byte that must be encoded ('%' is the escape). */
-static bool
-name_encoded(const char *f, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (f[i] != '%' && pct_must_encode((unsigned char)f[i]))
-			return false;
-	return true;
 }
 
 static bool
@@ -133,7 +119,8 @@ listing_parse(const char *line, size_t len, struct listing_entry *ret)
 	if (next_field(line, len, &pos, false, &f, &flen) < 0 ||
 	    parse_i64(f, flen, &e.mtime) < 0)
 		return -EINVAL;
-	if (next_field(line, len, &pos, true, &f, &flen) < 0 || !name_encoded(f, flen))
+	/* A name as a server MUST send it: no raw byte that must be encoded. */
+	if (next_field(line, len, &pos, true, &f, &flen) < 0 || !pct_is_encoded(f, flen))
 		return -EINVAL;
 	nlen = pct_decode(f, flen, e.name, sizeof(e.name));
 	if (nlen < 0 || !name_safe(e.name, (size_t)nlen))

@@ -17,6 +17,7 @@
 
 #include "fs-limits.h"
 #include "log.h"
+#include "pct.h"
 
 static const char *prog = "filesvc";
 static int max_level = LOG_DEBUG;
@@ -187,39 +188,9 @@ die(int status, int err, const char *fmt, ...)
 char *
 log_escape(const char *src, size_t len, char *dst, size_t dstsize)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, n = 0;
+	static const struct pct_rule rule = { .cut = true };
 
-	if (dstsize == 0)
-		return dst;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)src[i];
-		bool plain = c > 0x20 && c < 0x7f && c != '%';
-		size_t need = plain ? 1 : 3;
-
-		if (n + need + 1 > dstsize) {
-			/* Mark the cut so a reader never mistakes it for the whole name. */
-			if (dstsize >= 4) {
-				n = n < dstsize - 4 ? n : dstsize - 4;
-				/* Never leave half an escape before the mark. */
-				if (n >= 1 && dst[n - 1] == '%')
-					n -= 1;
-				else if (n >= 2 && dst[n - 2] == '%')
-					n -= 2;
-				memcpy(dst + n, "...", 3);
-				n += 3;
-			}
-			break;
-		}
-		if (plain) {
-			dst[n++] = (char)c;
-		} else {
-			dst[n++] = '%';
-			dst[n++] = hex[c >> 4];
-			dst[n++] = hex[c & 15];
-		}
-	}
-	dst[n] = '\0';
+	(void)pct_escape(src, len, &rule, dst, dstsize);	/* cut: fails only with no room at all */
 	return dst;
 }
 

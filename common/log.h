@@ -67,9 +67,9 @@ _Noreturn void die(int status, int err, const char *fmt, ...)
 
 /*
  * Copy a remote-controlled string src[0..len) into dst (dstsize bytes,
- * NUL-terminated) fit for a log line: bytes below 0x21, above 0x7e and
- * '%' become %XX, and the result is cut at dstsize - 1 with a trailing
- * "..." when it does not fit.  Returns dst.
+ * NUL-terminated) fit for a log line: pct_escape() of the bytes the wire
+ * escapes (below 0x21, above 0x7e, '%'), cut with a trailing "..." when
+ * it does not fit.  Returns dst.
  */
 char *log_escape(const char *src, size_t len, char *dst, size_t dstsize);
 

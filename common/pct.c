@@ -55,19 +55,36 @@ pct_decode(const char *src, size_t len, char *dst, size_t dstsize)
 	return (ssize_t)n;
 }
 
-ssize_t
-pct_encode(const char *src, size_t len, const char *extra, char *dst, size_t dstsize)
+/* Whether c is in set, a NUL-terminated set of bytes or NULL. */
+static bool
+in_set(const char *set, unsigned char c)
+{
+	return set != NULL && c != '\0' && strchr(set, c) != NULL;
+}
+
+static bool
+escaped(const struct pct_rule *rule, unsigned char c)
+{
+	return in_set(rule->extra, c) || (pct_must_encode(c) && !in_set(rule->spare, c));
+}
+
+/*
+ * Escape whole bytes of src while they fit in room bytes of dst.
+ * Returns the bytes written; *ret_used is the bytes of src taken.
+ */
+static size_t
+escape_some(const char *src, size_t len, const struct pct_rule *rule, char *dst, size_t room,
+    size_t *ret_used)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, n = 0;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
-		bool esc = pct_must_encode(c) ||
-		    (extra != NULL && c != '\0' && strchr(extra, c) != NULL);
+		bool esc = escaped(rule, c);
 
-		if (n + (esc ? 3 : 1) >= dstsize)
-			return -ENAMETOOLONG;
+		if (n + (esc ? 3 : 1) > room)
+			break;
 		if (esc) {
 			dst[n++] = '%';
 			dst[n++] = hex[c >> 4];
@@ -76,8 +93,57 @@ pct_encode(const char *src, size_t len, const char *extra, char *dst, size_t dst
 			dst[n++] = (char)c;
 		}
 	}
-	if (n >= dstsize)
+	*ret_used = i;
+	return n;
+}
+
+ssize_t
+pct_escape(const char *src, size_t len, const struct pct_rule *rule, char *dst, size_t dstsize)
+{
+	size_t n, used;
+
+	if (dstsize == 0)
 		return -ENAMETOOLONG;
+	n = escape_some(src, len, rule, dst, dstsize - 1, &used);
+	if (used < len) {
+		if (!rule->cut)
+			return -ENAMETOOLONG;
+		/* Mark the cut, so a reader never takes what is left for the whole. */
+		if (dstsize >= 4) {
+			n = escape_some(src, len, rule, dst, dstsize - 4, &used);
+			memcpy(dst + n, "...", 3);
+			n += 3;
+		}
+	}
 	dst[n] = '\0';
 	return (ssize_t)n;
+}
+
+ssize_t
+pct_encode(const char *src, size_t len, const char *extra, char *dst, size_t dstsize)
+{
+	const struct pct_rule rule = { .extra = extra };
+
+	return pct_escape(src, len, &rule, dst, dstsize);
+}
+
+size_t
+pct_encoded_len(const char *src, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += pct_must_encode((unsigned char)src[i]) ? 3 : 1;
+	return n;
+}
+
+bool
+pct_is_encoded(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != '%' && pct_must_encode((unsigned char)s[i]))
+			return false;
+	return true;
 }

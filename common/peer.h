@@ -10,17 +10,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "addr.h"
+
 /*
  * Write "ip:port" ("[ip]:port" for IPv6) into dst (size bytes), escaped
- * with log_escape() since the environment may carry anything; "-" when
+ * with log_escape(), since the environment may carry anything; "-" when
  * nothing says.
  */
 void peer_describe(char *dst, size_t size);
 
 /*
- * The address and port of the socket fd's peer, ip as inet_ntop() writes
- * it (IPv4-mapped IPv6 as IPv4).  false when fd is no TCP socket.
+ * The address and port of the socket fd's peer, as addr_format() writes
+ * them (IPv4-mapped IPv6 as IPv4).  false when fd is no TCP socket.
  */
-bool peer_address(int fd, char *ip, size_t ipsize, unsigned *ret_port);
+bool peer_address(int fd, struct addr_text *ret);
 
 #endif

@@ -3,7 +3,6 @@
  * are slices of the line with explicit lengths, and each is refused on
  * its first bad byte rather than repaired.
  */
-#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -12,6 +11,10 @@
 #include "request.h"
 
 #define FIELDS_MAX 4	/* GET path offset count */
+
+/* fs-limits.h's FS_PATH_MAX >= FS_LINE_MAX, for the one buffer that relies on it. */
+_Static_assert(sizeof(((struct request *)NULL)->path) >= FS_LINE_MAX,
+    "a decoded path is never longer than its line");
 
 struct field {
 	const char	*s;
@@ -53,21 +56,6 @@ split_fields(const char *line, size_t len, struct field f[FIELDS_MAX])
 	return n;
 }
 
-/* Raw bytes that a sender must have encoded are refused, not guessed at. */
-static bool
-field_clean(const struct field *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->len; i++) {
-		unsigned char c = (unsigned char)f->s[i];
-
-		if (c != '%' && pct_must_encode(c))
-			return false;
-	}
-	return true;
-}
-
 static int
 find_verb(const struct field *f)
 {
@@ -90,8 +78,9 @@ request_parse(const char *line, size_t len, struct request *req)
 
 	if (len == 0 || (n = split_fields(line, len, f)) < 0)
 		return FS_E400;
+	/* Raw bytes that a sender must have encoded are refused, not guessed at. */
 	for (i = 0; i < n; i++)
-		if (!field_clean(&f[i]))
+		if (!pct_is_encoded(f[i].s, f[i].len))
 			return FS_E400;
 	if ((v = find_verb(&f[0])) < 0)
 		return FS_E400;
@@ -102,9 +91,13 @@ request_parse(const char *line, size_t len, struct request *req)
 	memset(req, 0, sizeof(*req));
 	req->verb = verbs[v].verb;
 	if (nargs >= 1) {
-		plen = pct_decode(f[1].s, f[1].len, req->path, sizeof(req->path));
-		if (plen < 0)
-			return plen == -ENAMETOOLONG ? FS_E414 : FS_E400;
+		/*
+		 * -EINVAL only: a field is shorter than its line and path holds a
+		 * whole line (asserted above).  There is no 414 here: that answer
+		 * closes the connection, and over-long lines are line.c's to refuse.
+		 */
+		if ((plen = pct_decode(f[1].s, f[1].len, req->path, sizeof(req->path))) < 0)
+			return FS_E400;
 		req->path_len = (size_t)plen;
 	}
 	if (nargs >= 2) {

@@ -47,11 +47,12 @@ struct request {
 };
 
 /*
- * Parse one request line (line[0..len), without its LF or CR) into *req.
- * Fields are separated by exactly one space; verbs are case-insensitive;
- * raw bytes the protocol says must be encoded are refused.  Returns
- * FS_OK, FS_E400 (malformed: unknown verb, wrong field count, bad escape,
- * decoded NUL, bad number), or FS_E414 (a decoded path too long).
+ * Parse one request line (line[0..len), without its LF or CR; len <
+ * FS_LINE_MAX, as line.c hands lines out) into *req.  Fields are
+ * separated by exactly one space; verbs are case-insensitive; raw bytes
+ * the protocol says must be encoded are refused.  Returns FS_OK or
+ * FS_E400 (malformed: unknown verb, wrong field count, bad escape,
+ * decoded NUL, bad number); never a status that closes the connection.
  */
 enum fs_status request_parse(const char *line, size_t len, struct request *req);
 

@@ -5,8 +5,9 @@
  * seccomp filters pass to children, through execve() too, by reference,
  * so every handler starts under it for nothing, where loading its own
  * costs each connection a kernel allocation, a JIT compilation and a
- * deferred free (about 35 us here).  The handler asks whether it runs
- * under this very filter (sysfilter_inherited()) and then skips its own.
+ * deferred free (commit 777e0b6 has the measurement).  The handler asks
+ * whether it runs under this very filter (sysfilter_inherited()) and then
+ * skips its own.
  * filesvc-tlsd loads a third scope, FS_FILTER_RELAY, after its spawn.
  */
 #ifndef FS_SYSFILTER_H

@@ -21,6 +21,7 @@
 #include "archive.h"
 #include "httpcond.h"
 #include "log.h"
+#include "pct.h"
 #include "tar.h"
 
 /* Directories deeper than this below the archive's top are left out, as the walk's limit. */
@@ -471,14 +472,18 @@ archive_stream(struct session *s, const struct snapshot *w, const struct target 
 	free(win);
 }
 
+/*
+ * What RFC 8187 escapes besides the bytes the wire does: every printable
+ * byte that is no attr-char (ALPHA, DIGIT and "!#$&+-.^_`|~").
+ */
+#define DISPOSITION_ESCAPED	"\"'()*,/:;<=>?@[\\]{}"
+
 /* attachment; filename="NAME.tar", and filename* (RFC 6266, 8187) for a UTF-8 name. */
 static void
 disposition(struct httpreply *r, const char *name)
 {
-	static const char attr[] = "!#$&+-.^_`|~";
-	static const char hex[] = "0123456789ABCDEF";
 	char plain[NAME_MAX + 1], enc[3 * NAME_MAX + 1];
-	size_t i, n = strlen(name), e = 0;
+	size_t i, n = strlen(name);
 	bool ascii = true;
 
 	for (i = 0; i < n; i++) {
@@ -486,17 +491,9 @@ disposition(struct httpreply *r, const char *name)
 
 		ascii &= c >= 0x20 && c < 0x7f;
 		plain[i] = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%' ? (char)c : '_';
-		if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-		    strchr(attr, c) != NULL) {
-			enc[e++] = (char)c;
-		} else {
-			enc[e++] = '%';
-			enc[e++] = hex[c >> 4];
-			enc[e++] = hex[c & 15];
-		}
 	}
 	plain[n] = '\0';
-	enc[e] = '\0';
+	(void)pct_encode(name, n, DISPOSITION_ESCAPED, enc, sizeof(enc));	/* 3 * n + 1 fits */
 	if (ascii || !tar_name_is_utf8(name, n))
 		httpreply_add(r, "Content-Disposition: attachment; filename=\"%s.tar\"", plain);
 	else

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "addr.h"
 #include "confine.h"
 #include "io.h"
 #include "line.h"
@@ -49,7 +50,7 @@ struct session {
 	int			 out;		/* fd 1 */
 	bool			 out_is_socket;
 	bool			 gone;		/* the client left or a promise broke: stop */
-	char			 peer[80];	/* "ip:port", for log lines */
+	char			 peer[ADDR_PEER_MAX];	/* "ip:port", for log lines */
 	/* Per request, for its log line. */
 	uint64_t		 sent;		/* body bytes sent */
 	uint64_t		 promised;	/* body bytes its header promised */

@@ -18,8 +18,10 @@
 static void
 describe(const struct proxy_info *p, char *dst, size_t size)
 {
-	(void)snprintf(dst, size, p->family == AF_INET6 ? "[%s]:%u" : "%s:%u", p->src_ip,
-	    (unsigned)p->src_port);
+	char port[ADDR_PORT_MAX];
+
+	(void)snprintf(port, sizeof(port), "%u", (unsigned)p->src_port);	/* <= 65535 fits */
+	addr_join(p->src_ip, port, dst, size);
 }
 
 int

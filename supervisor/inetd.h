@@ -7,10 +7,11 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "conn.h"
+#include "conntab.h"
+#include "loop.h"
 #include "notify.h"
 #include "pending.h"
-#include "pool.h"
+#include "workers.h"
 #include "spawner.h"
 #include "user.h"
 
@@ -63,13 +64,13 @@ struct supervisor {
 	const struct options	*opt;
 	struct listener		 ls[SV_LISTEN_MAX];
 	size_t			 nls;
-	struct conn_table	 conns;
+	struct conntab		 conns;
 	struct pending_table	 pend;		/* --proxy-protocol: awaiting headers */
 	struct user		 user;		/* -u, resolved before binding */
 	struct spawner		 sp;
 	struct notify		 nt;		/* the service manager, if one started us */
-	struct pool		 pool;		/* the threads that call posix_spawn() */
-	pid_t			 unknown_pid;	/* an exited child not in the table (serve.c) */
+	struct workers		 workers;	/* the threads that call posix_spawn() */
+	pid_t			 unknown_pid;	/* an exited child not in the table (reap.c) */
 	uint64_t		 unknown_seq;	/* the last job submitted when it was seen */
 	uint64_t		 unknown_left;	/* jobs up to unknown_seq not back yet */
 	int			 epfd, sigfd, pausefd, stopfd, statusfd, proxyfd;
@@ -88,6 +89,38 @@ struct supervisor {
 void listen_setup(struct supervisor *sv);
 void listen_close(struct supervisor *sv);
 
+/* report.c: the counts as text (STATUS=, SIGUSR1), and the start-up line with READY=1. */
+#define REPORT_TEXT_MAX	256
+void report_text(const struct supervisor *sv, char *dst, size_t size);
+void report_changed(struct supervisor *sv);	/* STATUS= within a second */
+void report_tick(struct supervisor *sv);	/* statusfd fired */
+void report_log(const struct supervisor *sv);
+void report_ready(struct supervisor *sv);
+
+/*
+ * admit.c: whether we take connections now (-c, -C, busy threads, out of
+ * fds, stopping), and handing each one taken to a spawner thread.
+ */
+bool admit_full(const struct supervisor *sv);	/* -c reached, pending headers included */
+void admit_setup(struct supervisor *sv);
+void admit_poll(struct supervisor *sv);		/* listeners in or out of the epoll set */
+void admit_changed(struct supervisor *sv);	/* a slot was taken or freed: poll, STATUS= */
+void admit_pause_end(struct supervisor *sv);	/* pausefd fired */
+/*
+ * One accept4() on l, unless we stopped taking connections: the new fd,
+ * its client in *ss and *len; -EAGAIN when l has nothing more for now (or
+ * we stopped accepting); -EINTR when that one failed and the next may not.
+ */
+int admit_accept(struct supervisor *sv, const struct listener *l, struct sockaddr_storage *ss,
+    socklen_t *len);
+/*
+ * Hand fd, whose client is ss (the socket's peer, or the PROXY header's),
+ * to a spawner thread, or refuse it over -C.  Its slot is taken now, so
+ * -c and -C count it while the spawn is under way.
+ */
+void admit_conn(struct supervisor *sv, const struct listener *l, int fd,
+    const struct sockaddr_storage *ss, socklen_t len);
+
 /* proxyin.c: --proxy-protocol, the header of each connection before its child. */
 void proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
     const struct sockaddr_storage *ss, socklen_t len);
@@ -95,18 +128,20 @@ void proxyin_event(struct supervisor *sv, uint64_t idx, uint32_t events);
 void proxyin_expire(struct supervisor *sv);
 void proxyin_close_all(struct supervisor *sv);
 
+/* stop.c: SIGTERM/SIGINT, the grace time, then SIGTERM and SIGKILL to the children. */
+void stop_begin(struct supervisor *sv, int sig);
+void stop_escalate(struct supervisor *sv);	/* stopfd fired, or a second signal */
+/* A child whose spawn came back after the stop began: the signal the others got. */
+void stop_late_child(struct supervisor *sv, const struct conntab_slot *s);
+
+/* reap.c: children that exited (SIGCHLD), and spawns the threads finished. */
+void reap_exits(struct supervisor *sv);
+void reap_spawns(struct supervisor *sv);
+
 /* serve.c: signals first (before any child), then the loop until the last child is reaped. */
 void serve_signals(struct supervisor *sv);
 void serve_setup(struct supervisor *sv);
 void serve(struct supervisor *sv);
 void serve_close(struct supervisor *sv);
-/* For proxyin.c: whether -c is reached (children plus pending headers), and the rest. */
-bool serve_full(const struct supervisor *sv);
-void serve_listeners_poll(struct supervisor *sv);
-void serve_status_changed(struct supervisor *sv);
-void serve_timer_arm(int fd, int64_t ms, bool repeat);
-void serve_timer_drain(int fd);
-void serve_conn_start(struct supervisor *sv, const struct listener *l, int fd,
-    const struct sockaddr_storage *ss, socklen_t len);
 
 #endif

@@ -75,7 +75,7 @@ enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY, OPT_HANDLER_SECCOMP, OPT_
 
 /* A numeric option through parse_u64_range(), or a specific complaint. */
 static bool
-number(const char *what, const char *arg, uint64_t min, uint64_t max, unsigned *ret)
+option_number(const char *what, const char *arg, uint64_t min, uint64_t max, unsigned *ret)
 {
 	uint64_t v;
 
@@ -115,14 +115,14 @@ option_one(struct options *opt, int c, const char *arg, bool *per_source_set)
 	case 'l':
 		return listen_option(opt, arg);
 	case 'c':
-		return number("connection limit", arg, 1, CONN_MAX, &opt->max_conn);
+		return option_number("connection limit", arg, 1, CONNTAB_MAX, &opt->max_conn);
 	case 'C':
 		*per_source_set = true;
-		return number("per-source limit", arg, 1, CONN_MAX, &opt->max_per_source);
+		return option_number("per-source limit", arg, 1, CONNTAB_MAX, &opt->max_per_source);
 	case 'b':
-		return number("backlog", arg, 1, 65535, &opt->backlog);
+		return option_number("backlog", arg, 1, 65535, &opt->backlog);
 	case 't':
-		return number("grace time", arg, 0, 86400, &opt->grace_s);
+		return option_number("grace time", arg, 0, 86400, &opt->grace_s);
 	case 'u':
 		opt->user = arg;
 		return true;
@@ -280,8 +280,9 @@ user_switch(struct supervisor *sv)
 	user_free(&sv->user);
 }
 
+/* The connection table and, with --proxy-protocol, the table of headers awaited. */
 static void
-table_setup(struct supervisor *sv)
+tables_allocate(struct supervisor *sv)
 {
 	uint64_t seed = 0;
 	int r;
@@ -289,22 +290,46 @@ table_setup(struct supervisor *sv)
 	/* Only perturbs a hash; a weak seed costs speed under attack, not safety. */
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
 		seed = (uint64_t)io_now_ms() ^ (uint64_t)getpid() << 32;
-	if ((r = conn_init(&sv->conns, sv->opt->max_conn, sv->opt->max_per_source, seed)) < 0)
+	if ((r = conntab_init(&sv->conns, sv->opt->max_conn, sv->opt->max_per_source, seed)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot allocate a table for %u connections",
 		    sv->opt->max_conn);
 	if (sv->opt->proxy && (r = pending_init(&sv->pend, sv->opt->max_conn)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot allocate a table for %u PROXY headers",
 		    sv->opt->max_conn);
+}
+
+/*
+ * PROGRAM found in PATH, then the spawner threads started; with
+ * --handler-seccomp each thread loads filesvc-handler's seccomp filter
+ * first, which every child it spawns inherits.
+ */
+static void
+spawners_start_seccomp(struct supervisor *sv)
+{
+	int r;
+
 	if ((r = spawn_init(&sv->sp, sv->opt->argv)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot run %s", sv->opt->argv[0]);
 	/* After serve_signals(): the threads inherit its blocked signals. */
-	r = pool_start(&sv->pool, &sv->sp, sv->opt->max_conn, pool_default_workers(),
+	r = workers_start(&sv->workers, &sv->sp, sv->opt->max_conn, workers_default_count(),
 	    sv->opt->handler_seccomp);
 	if (r == -EPROTO)
-		die(FS_EXIT_FAIL, -sv->pool.filter_err,
+		die(FS_EXIT_FAIL, -sv->workers.filter_err,
 		    "cannot load filesvc-handler's seccomp filter (--handler-seccomp)");
 	if (r < 0)
 		die(FS_EXIT_FAIL, -r, "cannot start the spawner threads");
+}
+
+/* In the reverse order of their setup; the threads are idle once the last child is reaped. */
+static void
+resources_free(struct supervisor *sv)
+{
+	serve_close(sv);
+	workers_stop(&sv->workers);
+	spawn_fini(&sv->sp);
+	conntab_fini(&sv->conns);
+	pending_fini(&sv->pend);
+	notify_close(&sv->nt);
 }
 
 int
@@ -333,15 +358,12 @@ main(int argc, char *argv[])
 		die(FS_EXIT_FAIL, 0, "cannot take the sockets systemd passed");
 	listen_setup(&sv);
 	user_switch(&sv);	/* after binding: a port < 1024 needs root, serving does not */
-	table_setup(&sv);
-	serve_setup(&sv);	/* READY=1 */
+	tables_allocate(&sv);
+	spawners_start_seccomp(&sv);
+	serve_setup(&sv);
+	report_ready(&sv);	/* READY=1 */
 
 	serve(&sv);		/* until SIGTERM/SIGINT and the last child reaped */
-	serve_close(&sv);
-	pool_stop(&sv.pool);
-	spawn_fini(&sv.sp);
-	conn_fini(&sv.conns);
-	pending_fini(&sv.pend);
-	notify_close(&sv.nt);
+	resources_free(&sv);
 	return FS_EXIT_OK;
 }

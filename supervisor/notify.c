@@ -10,7 +10,9 @@
  * environment; the children's leaves it out (spawn.c).
  *
  * libsystemd and what it links (libgcrypt, liblzma, libzstd, liblz4,
- * libcap) were 1.2 of filesvc-inetd's 2.9 MiB resident: so it is loaded
+ * libcap) are a large share of filesvc-inetd's resident memory
+ * (bench/results/2026-12-07-0551-vm.md, section 4, has filesvc-inetd
+ * standalone and started by systemd side by side): so it is loaded
  * only when a service manager passed sockets, and a host without systemd
  * need not have it at all.
  */

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "conn.h"
+#include "conntab.h"
 #include "pending.h"
 
 int
@@ -14,7 +14,7 @@ pending_init(struct pending_table *t, size_t max)
 {
 	size_t i;
 
-	if (max == 0 || max > CONN_MAX)
+	if (max == 0 || max > CONNTAB_MAX)
 		return -EINVAL;
 	*t = (struct pending_table){ .max = max, .nfree = max, .oldest = PENDING_NONE,
 	    .newest = PENDING_NONE };

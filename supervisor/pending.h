@@ -31,7 +31,7 @@ struct pending_table {
 	uint32_t	 oldest, newest;
 };
 
-/* A table for max (1-CONN_MAX) pending connections.  Returns 0, -EINVAL or -ENOMEM. */
+/* A table for max (1-CONNTAB_MAX) pending connections.  Returns 0, -EINVAL or -ENOMEM. */
 int pending_init(struct pending_table *t, size_t max);
 void pending_fini(struct pending_table *t);
 

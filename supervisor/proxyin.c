@@ -27,7 +27,7 @@ timer_update(struct supervisor *sv)
 	if (p == NULL || sv->proxy_armed)
 		return;
 	ms = p->deadline_ms - io_now_ms();
-	serve_timer_arm(sv->proxyfd, ms < 1 ? 1 : ms, false);	/* 0 would disarm it */
+	loop_timer_arm(sv->proxyfd, ms < 1 ? 1 : ms, false);	/* 0 would disarm it */
 	sv->proxy_armed = true;
 }
 
@@ -40,14 +40,13 @@ release(struct supervisor *sv, struct pending *p)
 	if (epoll_ctl(sv->epfd, EPOLL_CTL_DEL, fd, NULL) == -1)
 		log_msg(LOG_ERR, errno, "cannot remove fd %d from the epoll set", fd);
 	pending_remove(&sv->pend, p);
-	serve_listeners_poll(sv);	/* a -c slot is free again */
-	serve_status_changed(sv);
+	admit_changed(sv);	/* a -c slot is free again */
 	return fd;
 }
 
 /* Close p with the one log line the issue asks for, naming the socket's peer. */
 static void
-drop(struct supervisor *sv, struct pending *p, int err, const char *why)
+unproxied_close(struct supervisor *sv, struct pending *p, int err, const char *why)
 {
 	struct addr_text t;
 	char peer[ADDR_PEER_MAX] = "?";
@@ -66,7 +65,7 @@ proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
 	struct pending *p = pending_add(&sv->pend, fd, io_now_ms() + SV_PROXY_DEADLINE_S * 1000);
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
 
-	if (p == NULL) {	/* accept_batch() stops at the cap: cannot happen */
+	if (p == NULL) {	/* the accept loop stops at the cap: cannot happen */
 		log_msg(LOG_ERR, 0, "no slot for a connection waiting for its PROXY header");
 		(void)close(fd);
 		return;
@@ -87,7 +86,7 @@ proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
 		return;
 	}
 	timer_update(sv);
-	serve_status_changed(sv);
+	admit_changed(sv);
 }
 
 /* The header is taken: start the child for the client it names. */
@@ -102,7 +101,7 @@ start(struct supervisor *sv, struct pending *p, const struct proxy_info *info)
 	/* LOCAL is the balancer's own health check: the socket's peer is the truth. */
 	if (!info->local &&
 	    (r = addr_from_ip(info->family, info->src_ip, info->src_port, &ss, &len)) < 0) {
-		drop(sv, p, -r, "unusable address in PROXY header");
+		unproxied_close(sv, p, -r, "unusable address in PROXY header");
 		return;
 	}
 	fd = release(sv, p);
@@ -112,7 +111,7 @@ start(struct supervisor *sv, struct pending *p, const struct proxy_info *info)
 		(void)close(fd);
 		return;
 	}
-	serve_conn_start(sv, l, fd, &ss, len);
+	admit_conn(sv, l, fd, &ss, len);
 }
 
 /*
@@ -135,23 +134,23 @@ proxyin_event(struct supervisor *sv, uint64_t idx, uint32_t events)
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		drop(sv, p, n == 0 ? 0 : errno, "connection ended before its PROXY header");
+		unproxied_close(sv, p, n == 0 ? 0 : errno, "connection ended before its PROXY header");
 		return;
 	}
 	/* 0: a prefix of a header; the next segment is a new edge, the deadline bounds it. */
 	if ((r = proxy_parse(buf, (size_t)n, &info)) == 0) {
 		if (events & EPOLLRDHUP)
-			drop(sv, p, 0, "connection ended before its PROXY header");
+			unproxied_close(sv, p, 0, "connection ended before its PROXY header");
 		return;
 	}
 	if (r < 0) {
-		drop(sv, p, 0, r == -EMSGSIZE ? "over-long PROXY header" :
+		unproxied_close(sv, p, 0, r == -EMSGSIZE ? "over-long PROXY header" :
 		    "missing or malformed PROXY header");
 		return;
 	}
 	/* Exactly the header: the bytes after it are the first request, the child's. */
 	if ((n = recv(p->fd, buf, (size_t)r, 0)) != r) {
-		drop(sv, p, n == -1 ? errno : 0, "cannot read its PROXY header");
+		unproxied_close(sv, p, n == -1 ? errno : 0, "cannot read its PROXY header");
 		return;
 	}
 	start(sv, p, &info);
@@ -164,11 +163,11 @@ proxyin_expire(struct supervisor *sv)
 	struct pending *p;
 	char why[64];
 
-	serve_timer_drain(sv->proxyfd);
+	loop_timer_drain(sv->proxyfd);
 	sv->proxy_armed = false;
 	(void)snprintf(why, sizeof(why), "no PROXY header within %d s", SV_PROXY_DEADLINE_S);
 	while ((p = pending_oldest(&sv->pend)) != NULL && p->deadline_ms <= now)
-		drop(sv, p, 0, why);
+		unproxied_close(sv, p, 0, why);
 	timer_update(sv);
 }
 
@@ -179,5 +178,5 @@ proxyin_close_all(struct supervisor *sv)
 	struct pending *p;
 
 	while ((p = pending_oldest(&sv->pend)) != NULL)
-		drop(sv, p, 0, "shutting down before its PROXY header");
+		unproxied_close(sv, p, 0, "shutting down before its PROXY header");
 }

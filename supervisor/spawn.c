@@ -170,7 +170,7 @@ path_resolve(struct spawner *sp, const char *prog)
  * posix_spawn() visits every signal.  One in the default set costs one
  * sigaction(); any other costs two (ask, then reset), since the child
  * runs with all signals blocked.  The full set halves that: 64 calls
- * instead of 120, about 14 us less per connection here.
+ * instead of 120 (commit 94b0e6a measured the difference).
  */
 static int
 attr_init(posix_spawnattr_t *attr)

@@ -61,14 +61,13 @@ ours(const char *var)
 static void
 env_peer(struct tls_env *te, char **envp)
 {
-	char ip[INET6_ADDRSTRLEN];
-	unsigned port;
+	struct addr_text t;
 
 	if (getenv("TCPREMOTEIP") != NULL || getenv("REMOTE_ADDR") != NULL ||
-	    !peer_address(STDIN_FILENO, ip, sizeof(ip), &port))
+	    !peer_address(STDIN_FILENO, &t))
 		return;
-	(void)snprintf(te->ip, sizeof(te->ip), "TCPREMOTEIP=%s", ip);
-	(void)snprintf(te->port, sizeof(te->port), "TCPREMOTEPORT=%u", port);
+	(void)snprintf(te->ip, sizeof(te->ip), "TCPREMOTEIP=%s", t.ip);
+	(void)snprintf(te->port, sizeof(te->port), "TCPREMOTEPORT=%s", t.port);
 	envp[0] = te->ip;
 	envp[1] = te->port;
 	envp[2] = NULL;

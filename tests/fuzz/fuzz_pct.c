@@ -1,4 +1,7 @@
-/* The percent codec: decoding never overflows, and decode(encode(x)) == x for any bytes. */
+/*
+ * The percent codec: decoding never overflows, decode(encode(x)) == x for
+ * any bytes, and an escape cut for a log line stays bounded and escaped.
+ */
 #include <string.h>
 
 #include "fuzz.h"
@@ -9,7 +12,9 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const struct pct_rule cut = { .cut = true };
 	static char enc[3 * MAXLEN + 1], dec[MAXLEN + 1];
+	char shown[64];
 	ssize_t e, d;
 
 	if (size > MAXLEN)
@@ -26,5 +31,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_ASSERT(d == (ssize_t)size && memcmp(dec, data, size) == 0);
 	}
+
+	/* Cut for a log line: bounded, and still nothing raw that a terminal would act on. */
+	e = pct_escape((const char *)data, size, &cut, shown, sizeof(shown));
+	FUZZ_ASSERT(e >= 0 && (size_t)e < sizeof(shown) && strlen(shown) == (size_t)e);
+	FUZZ_ASSERT(pct_is_encoded(shown, (size_t)e));
 	return 0;
 }

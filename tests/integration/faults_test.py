@@ -359,7 +359,9 @@ class SupervisorKilled(FaultCase):
     def test_handlers_finish_restart_binds(self):
         data = os.urandom(self.SIZE)
         self.write("big.bin", data)
-        srv = self.inetd()
+        # The four transfers are read one after another, after a restart: on a
+        # loaded machine the last waits longer than the default 30 s send timeout.
+        srv = self.inetd(self.program("--timeout", "300"))
         port = srv.port
         conns = []
         for _ in range(self.N):

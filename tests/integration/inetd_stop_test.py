@@ -6,6 +6,7 @@ SIGUSR2 and SIGHUP change nothing."""
 
 import hashlib
 import os
+import re
 import resource
 import shutil
 import signal
@@ -108,6 +109,37 @@ class Stop(InetdCase):
         self.assertEqual(srv.proc.wait(30), 0)
         self.assertGreaterEqual(time.monotonic() - t0, 4.0)  # SIGTERM's 5 s came first
         srv.wait_log(r"pid \d+ killed by signal 9 \(Killed\)")
+
+    def test_transfer_cut_at_the_end_of_the_grace_time_is_logged(self):
+        # The client stops reading mid-download, so the handler is still sending at the end.
+        srv = self.inetd(opts=["-t", "1"])
+        c, data, first = self.big_transfer(srv)
+        [pid] = children(srv.pid)
+        port = c.sock.getsockname()[1]
+        srv.proc.send_signal(signal.SIGTERM)
+        [line] = srv.wait_log(r"still running after")
+        m = re.match(r"^<5>filesvc-inetd: 127\.0\.0\.1:(\d+): pid (\d+) still running after "
+                     r"(\d+) ms: sending SIGTERM$", line)
+        self.assertIsNotNone(m, line)
+        self.assertEqual((int(m.group(1)), int(m.group(2))), (port, pid))
+        self.assertGreaterEqual(int(m.group(3)), 1000)  # it ran through the whole grace time
+        self.assertEqual(srv.proc.wait(30), 0)
+        self.assertEqual(len(srv.matching(r"still running after")), 1)  # one line per handler
+
+    def test_sigkill_is_logged_per_handler_too(self):
+        prog = ["/bin/sh", "-c", "trap '' TERM; echo ready; exec sleep 60"]
+        srv = self.inetd(prog, opts=["-t", "0"])
+        conns = [srv.connect() for _ in range(2)]
+        for c in conns:
+            self.addCleanup(c.close)
+            self.assertEqual(c.reader.line(), b"ready")
+        pids = sorted(children(srv.pid))
+        srv.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(srv.proc.wait(30), 0)
+        for sig in ("SIGTERM", "SIGKILL"):
+            lines = srv.matching(r"still running after \d+ ms: sending %s$" % sig)
+            logged = sorted(int(re.search(r"pid (\d+)", l).group(1)) for l in lines)
+            self.assertEqual(logged, pids, srv.log())
 
     def test_second_sigterm_stops_waiting(self):
         srv = self.inetd(opts=["-t", "3600"])

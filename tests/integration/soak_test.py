@@ -202,7 +202,7 @@ class Soak(ih.InetdCase):
         self.assertGreater(reqs, CLIENTS)
         self.assertLessEqual(max(s[1] for s in last), max(s[1] for s in first) + RSS_SLACK_KB)
         # Descriptors: the fixed set, plus at most two queued connections per
-        # spawner thread (pool_busy()), at any moment; a leak would pass that.
+        # spawner thread (workers_busy()), at any moment; a leak would pass that.
         spawners = len(os.listdir("/proc/%d/task" % srv.pid)) - 1
         self.assertLessEqual(max(s[2] for s in samples), len(start_fds) + 2 * spawners)
 

@@ -1,4 +1,4 @@
-/* filesvc-inetd's addresses: the -l argument, the -C key, the text children get. */
+/* Addresses: the -l argument, the -C key, the text children and log lines get. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -228,6 +228,42 @@ START_TEST(format_hostile)
 }
 END_TEST
 
+/* Every program writes host and port this way: brackets exactly when the host holds a ':'. */
+static const struct {
+	const char	*host, *port;
+	size_t		 size;
+	const char	*out;
+} join_cases[] = {
+	{ "192.0.2.7", "4242", ADDR_PEER_MAX, "192.0.2.7:4242" },
+	{ "2001:db8::1", "7", ADDR_PEER_MAX, "[2001:db8::1]:7" },
+	{ "example.org", "7070", ADDR_PEER_MAX, "example.org:7070" },	/* fget's host names */
+	{ "evil%0Aline", "-", ADDR_PEER_MAX, "evil%0Aline:-" },		/* escaped by the caller */
+	{ "::1", "7070", 8, "[::1]:7" },				/* cut to fit */
+	{ "::1", "7070", 1, "" },
+};
+
+START_TEST(join_table)
+{
+	char out[ADDR_PEER_MAX];
+
+	ck_assert_ptr_eq(addr_join(join_cases[_i].host, join_cases[_i].port, out,
+	    join_cases[_i].size), out);
+	ck_assert_str_eq(out, join_cases[_i].out);
+}
+END_TEST
+
+/* The longest address and port addr_format() can write fit ADDR_PEER_MAX whole. */
+START_TEST(join_longest)
+{
+	struct addr_text t = { .ip = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", .port = "65535" };
+	char out[ADDR_PEER_MAX];
+
+	ck_assert_uint_eq(strlen(t.ip), ADDR_IP_MAX - 1);
+	addr_peer(&t, out, sizeof(out));
+	ck_assert_str_eq(out, "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535");
+}
+END_TEST
+
 START_TEST(is_any)
 {
 	struct sockaddr_in a = v4("0.0.0.0", 1), b = v4("127.0.0.1", 1);
@@ -303,6 +339,8 @@ unit_suite(void)
 	tcase_add_test(tc, key_hostile);
 	tcase_add_loop_test(tc, format_table, 0, ARRAY_LEN(fmt_cases));
 	tcase_add_test(tc, format_hostile);
+	tcase_add_loop_test(tc, join_table, 0, ARRAY_LEN(join_cases));
+	tcase_add_test(tc, join_longest);
 	tcase_add_test(tc, is_any);
 	tcase_add_loop_test(tc, from_ip_table, 0, ARRAY_LEN(ip_cases));
 	suite_add_tcase(s, tc);

@@ -1,9 +1,22 @@
 /* Percent codec: every row is a claim about the wire format. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "pct.h"
 #include "unit.h"
+
+/* A row's verdict: want's length and text, or err when want is NULL (refused). */
+static void
+check_row(ssize_t r, const char *got, const char *want, ssize_t err)
+{
+	if (want == NULL) {
+		ck_assert_int_eq(r, err);
+	} else {
+		ck_assert_int_eq(r, (ssize_t)strlen(want));
+		ck_assert_str_eq(got, want);
+	}
+}
 
 static const struct {
 	const char	*in;
@@ -33,12 +46,7 @@ START_TEST(decode_table)
 	ssize_t r = pct_decode(decode_cases[_i].in, strlen(decode_cases[_i].in), buf,
 	    sizeof(buf));
 
-	if (decode_cases[_i].out == NULL) {
-		ck_assert_int_eq(r, decode_cases[_i].err);
-	} else {
-		ck_assert_int_eq(r, (ssize_t)strlen(decode_cases[_i].out));
-		ck_assert_str_eq(buf, decode_cases[_i].out);
-	}
+	check_row(r, buf, decode_cases[_i].out, decode_cases[_i].err);
 }
 END_TEST
 
@@ -84,6 +92,84 @@ START_TEST(encode_exact_fit)
 }
 END_TEST
 
+static const struct pct_rule wire = { 0 }, url = { .extra = "?#" }, cut = { .cut = true },
+    text = { .spare = " ", .cut = true }, typed = { .spare = " %", .cut = true };
+
+/* One escaper for the wire, log lines and terminals: the rule is the only difference. */
+static const struct {
+	const struct pct_rule	*rule;
+	const char		*in;
+	size_t			 dstsize;
+	const char		*out;	/* NULL: refused with -ENAMETOOLONG */
+} escape_cases[] = {
+	{ &wire, "", 1, "" },
+	{ &wire, "", 0, NULL },			/* no room even for the NUL */
+	{ &wire, "a b%\n\x7f\xff~", 64, "a%20b%25%0A%7F%FF~" },
+	{ &wire, "a?b#", 64, "a?b#" },
+	{ &url, "a?b#", 64, "a%3Fb%23" },
+	{ &url, "a%3F", 64, "a%253F" },
+	{ &wire, "abc", 4, "abc" },		/* exactly the limit */
+	{ &wire, "abcd", 4, NULL },		/* the limit + 1 */
+	{ &wire, "a ", 4, NULL },		/* an escape is never split */
+	{ &cut, "\x1b[31m", 32, "%1B[31m" },	/* no terminal escape reaches a log */
+	{ &cut, "abcdefghij", 8, "abcd..." },
+	{ &cut, "abcdefg", 8, "abcdefg" },
+	{ &cut, "      ", 8, "%20..." },
+	{ &cut, "ab     ", 8, "ab..." },		/* cut before a whole escape, not inside it */
+	{ &cut, "abcdef", 3, "ab" },		/* no room for the mark: the prefix alone */
+	{ &cut, "abc", 0, NULL },
+	{ &text, "a b\tc%", 32, "a b%09c%25" },
+	{ &text, "          x", 8, "    ..." },	/* spared bytes count once */
+	{ &typed, "a%20b c", 32, "a%20b c" },	/* what was typed, as typed */
+	{ &typed, "\n%", 32, "%0A%" },
+};
+
+START_TEST(escape_table)
+{
+	char out[64];
+	ssize_t r = pct_escape(escape_cases[_i].in, strlen(escape_cases[_i].in),
+	    escape_cases[_i].rule, out, escape_cases[_i].dstsize);
+
+	check_row(r, out, escape_cases[_i].out, -ENAMETOOLONG);
+}
+END_TEST
+
+/* NUL is a byte like any other in src: escaped, and never taken from a set's terminator. */
+START_TEST(escape_nul)
+{
+	char out[16];
+
+	ck_assert_int_eq(pct_escape("a\0b", 3, &typed, out, sizeof(out)), 5);
+	ck_assert_str_eq(out, "a%00b");
+	ck_assert_int_eq(pct_escape("a\0b", 3, &url, out, sizeof(out)), 5);
+	ck_assert_str_eq(out, "a%00b");
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	bool		 encoded;
+} is_encoded_cases[] = {
+	{ "", true },
+	{ "a%20b", true },
+	{ "%", true },			/* a bad escape is pct_decode()'s to refuse */
+	{ "~!?#", true },
+	{ "a b", false },
+	{ "a\tb", false },
+	{ "a\x7f", false },
+	{ "\xc3\xa9", false },		/* UTF-8 is raw bytes above 0x7e */
+};
+
+START_TEST(is_encoded_table)
+{
+	const char *in = is_encoded_cases[_i].in;
+
+	ck_assert_int_eq(pct_is_encoded(in, strlen(in)), is_encoded_cases[_i].encoded);
+	ck_assert_int_eq(pct_encoded_len(in, strlen(in)) == strlen(in),
+	    is_encoded_cases[_i].encoded && strchr(in, '%') == NULL);
+}
+END_TEST
+
 /* decode(encode(x)) == x for every byte value but NUL, in every position. */
 START_TEST(round_trip_all_bytes)
 {
@@ -95,6 +181,8 @@ START_TEST(round_trip_all_bytes)
 	ck_assert_int_eq(pct_encode(raw, sizeof(raw), NULL, enc, sizeof(enc)) > 0, 1);
 	for (i = 0; enc[i] != '\0'; i++)
 		ck_assert(!pct_must_encode((unsigned char)enc[i]) || enc[i] == '%');
+	ck_assert_uint_eq(pct_encoded_len(raw, sizeof(raw)), strlen(enc));
+	ck_assert(pct_is_encoded(enc, strlen(enc)));
 	ck_assert_int_eq(pct_decode(enc, strlen(enc), dec, sizeof(dec)), 255);
 	ck_assert_mem_eq(dec, raw, sizeof(raw));
 }
@@ -111,6 +199,9 @@ unit_suite(void)
 	tcase_add_test(tc, decode_exact_fit);
 	tcase_add_test(tc, encode_must);
 	tcase_add_test(tc, encode_exact_fit);
+	tcase_add_loop_test(tc, escape_table, 0, ARRAY_LEN(escape_cases));
+	tcase_add_test(tc, escape_nul);
+	tcase_add_loop_test(tc, is_encoded_table, 0, ARRAY_LEN(is_encoded_cases));
 	tcase_add_test(tc, round_trip_all_bytes);
 	suite_add_tcase(s, tc);
 	return s;

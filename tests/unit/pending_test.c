@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 
-#include "conn.h"
+#include "conntab.h"
 #include "pending.h"
 #include "unit.h"
 
@@ -11,8 +11,8 @@ static const struct {
 	int	r;
 } init_cases[] = {
 	{ 1, 0 },
-	{ CONN_MAX, 0 },		/* exactly the limit */
-	{ CONN_MAX + 1, -EINVAL },	/* the limit + 1 */
+	{ CONNTAB_MAX, 0 },		/* exactly the limit */
+	{ CONNTAB_MAX + 1, -EINVAL },	/* the limit + 1 */
 	{ 0, -EINVAL },
 };
 

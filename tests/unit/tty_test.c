@@ -96,6 +96,26 @@ START_TEST(name_bounds)
 }
 END_TEST
 
+/* Remote text keeps its spaces; controls and '%' stay escaped (a literal %20 is not a space). */
+START_TEST(show_remote)
+{
+	char buf[64];
+
+	ck_assert_str_eq(tty_show("a b\x1b[2J%20", 10, buf, sizeof(buf)), "a b%1B[2J%2520");
+	ck_assert_str_eq(tty_show("", 0, buf, sizeof(buf)), "");
+}
+END_TEST
+
+/* What the user typed is quoted as typed: '%' too. */
+START_TEST(show_input)
+{
+	char buf[64];
+
+	ck_assert_str_eq(tty_show_input("filesvc://h/a%20b c\n", 20, buf, sizeof(buf)),
+	    "filesvc://h/a%20b c%0A");
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -108,6 +128,10 @@ unit_suite(void)
 	tc = tcase_create("name");
 	tcase_add_loop_test(tc, name_table, 0, ARRAY_LEN(names));
 	tcase_add_test(tc, name_bounds);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("show");
+	tcase_add_test(tc, show_remote);
+	tcase_add_test(tc, show_input);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -71,6 +71,65 @@ static const struct {
 	{ "filesvc://h/a%00b",		NULL,	0,	NULL,		0, -EINVAL },
 };
 
+/* filesvcs://: the same grammar over TLS, port 7443 by default; the scheme is kept. */
+static const struct {
+	const char	*in;
+	int		 tls;
+	const char	*host;
+	unsigned	 port;
+	const char	*shown;		/* url_format(); NULL: refused */
+} schemes[] = {
+	{ "filesvcs://h/a",		1, "h",		7443, "filesvcs://h:7443/a" },
+	{ "FilesVCS://h:7070/",		1, "h",		7070, "filesvcs://h:7070/" },
+	{ "filesvcs://h:/x",		1, "h",		7443, "filesvcs://h:7443/x" },
+	{ "filesvcs://127.0.0.1/",	1, "127.0.0.1",	7443, "filesvcs://127.0.0.1:7443/" },
+	{ "filesvcs://[::1]/d/",	1, "::1",	7443, "filesvcs://[::1]:7443/d/" },
+	{ "filesvcs://h",		1, "h",		7443, "filesvcs://h:7443/" },
+	{ "filesvc://h/a",		0, "h",		7070, "filesvc://h:7070/a" },
+	{ "filesvc://h:7443/a",		0, "h",		7443, "filesvc://h:7443/a" },
+	{ "filesvcs:/h/a",		0, NULL,	0,    NULL },
+	{ "filesvcs//h/a",		0, NULL,	0,    NULL },
+	{ "filesvcss://h/a",		0, NULL,	0,    NULL },
+	{ "filesvcs://",		0, NULL,	0,    NULL },
+	{ "filesvcs://u@h/",		0, NULL,	0,    NULL },
+	{ "filesvcs://h:0/",		0, NULL,	0,    NULL },
+	{ "https://h/",			0, NULL,	0,    NULL },
+	{ "filesvcs:",			0, NULL,	0,    NULL },
+};
+
+START_TEST(scheme_table)
+{
+	struct url u;
+	const char *why = NULL;
+	char buf[64];
+	int r = url_parse(schemes[_i].in, strlen(schemes[_i].in), &u, &why);
+
+	if (schemes[_i].shown == NULL) {
+		ck_assert_int_eq(r, -EINVAL);
+		ck_assert_str_ne(why, "");
+		return;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_int_eq(u.tls, schemes[_i].tls);
+	ck_assert_str_eq(u.host, schemes[_i].host);
+	ck_assert_uint_eq(u.port, schemes[_i].port);
+	ck_assert_str_eq(url_format(&u, buf, sizeof(buf)), schemes[_i].shown);
+}
+END_TEST
+
+/* The scheme's length is judged by len, not by a NUL: "filesvcs" cut to "filesvc" is neither. */
+START_TEST(scheme_bounds)
+{
+	struct url u;
+	const char *why;
+
+	ck_assert_int_eq(url_parse("filesvcs://h/", 10, &u, &why), -EINVAL);
+	ck_assert_int_eq(url_parse("filesvcs://h/", 11, &u, &why), -EINVAL);	/* empty host */
+	ck_assert_int_eq(url_parse("filesvcs://h/", 12, &u, &why), 0);
+	ck_assert_int_eq(u.tls, 1);
+}
+END_TEST
+
 START_TEST(parse_table)
 {
 	struct url u;
@@ -179,6 +238,8 @@ START_TEST(format)
 	ck_assert_int_eq(url_parse("filesvc://h:9/", 14, &u, &why), 0);
 	ck_assert_str_eq(url_format(&u, buf, sizeof(buf)), "filesvc://h:9/");
 	ck_assert_str_eq(url_format(&u, buf, 8), "filesvc");
+	ck_assert_str_eq(url_format_wire(&u, "/d/e%20f", buf, sizeof(buf)),
+	    "filesvc://h:9/d/e%20f");
 }
 END_TEST
 
@@ -195,6 +256,8 @@ unit_suite(void)
 	tcase_add_test(tc, wire_limit);
 	tcase_add_test(tc, host_limit);
 	tcase_add_test(tc, format);
+	tcase_add_loop_test(tc, scheme_table, 0, ARRAY_LEN(schemes));
+	tcase_add_test(tc, scheme_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,10 +1,10 @@
 /*
- * Addresses for filesvc-inetd, as pure functions: the -l argument, the
- * per-source key that -C counts, and the text a child's environment and
- * the log lines carry.  Nothing here does I/O.
+ * Addresses as pure functions: filesvc-inetd's -l argument and the
+ * per-source key that -C counts, and for every program the text that a
+ * child's environment and the log lines carry.  Nothing here does I/O.
  */
-#ifndef FS_INETD_ADDR_H
-#define FS_INETD_ADDR_H
+#ifndef FS_ADDR_H
+#define FS_ADDR_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,7 +19,7 @@
 #define ADDR_IP_MAX	INET6_ADDRSTRLEN
 /* A port as text, NUL included: "65535". */
 #define ADDR_PORT_MAX	6
-/* "ip:port" or "[ip]:port" for log lines, NUL included. */
+/* "ip:port" or "[ip]:port" for log lines, NUL included: addr_join() of an addr_text. */
 #define ADDR_PEER_MAX	(ADDR_IP_MAX + ADDR_PORT_MAX + 3)
 
 /* A parsed -l argument. */
@@ -75,7 +75,15 @@ int addr_format(const struct sockaddr *sa, socklen_t len, struct addr_text *ret)
 int addr_from_ip(int af, const char *ip, uint16_t port, struct sockaddr_storage *ret,
     socklen_t *ret_len);
 
-/* "ip:port", or "[ip]:port" for IPv6, into dst (ADDR_PEER_MAX fits any). */
+/*
+ * The one way to write an address with its port: "host:port", or
+ * "[host]:port" when host holds a ':' (an IPv6 literal), into dst (size
+ * bytes, cut to fit, NUL-terminated).  host and port are text as they
+ * are: escaping remote-controlled ones is the caller's.  Returns dst.
+ */
+char *addr_join(const char *host, const char *port, char *dst, size_t size);
+
+/* addr_join() of an addr_format() result; ADDR_PEER_MAX bytes always fit. */
 void addr_peer(const struct addr_text *t, char *dst, size_t size);
 
 /* Whether sa is the unspecified address (0.0.0.0 or ::) of its family. */

@@ -13,21 +13,21 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "pool.h"
+#include "workers.h"
 #include "sysfilter.h"
 
 /* Each thread's own stack: posix_spawn() gives the child a separate one. */
-#define POOL_STACK	(256 * 1024)
+#define WORKERS_STACK	(256 * 1024)
 
 static void
-ring_push(struct pool_ring *r, size_t cap, uint32_t idx)
+ring_push(struct workers_ring *r, size_t cap, uint32_t idx)
 {
 	r->idx[(r->head + r->n) % cap] = idx;
 	r->n++;
 }
 
 static uint32_t
-ring_pop(struct pool_ring *r, size_t cap)
+ring_pop(struct workers_ring *r, size_t cap)
 {
 	uint32_t idx = r->idx[r->head];
 
@@ -36,9 +36,9 @@ ring_pop(struct pool_ring *r, size_t cap)
 	return idx;
 }
 
-/* Wait for a job; false when the pool stops. */
+/* Wait for a job; false once the workers stop. */
 static bool
-next_job(struct pool *p, uint32_t *idx)
+next_job(struct workers *p, uint32_t *idx)
 {
 	bool ok;
 
@@ -53,7 +53,7 @@ next_job(struct pool *p, uint32_t *idx)
 }
 
 static void
-job_done(struct pool *p, uint32_t idx)
+job_done(struct workers *p, uint32_t idx)
 {
 	uint64_t one = 1;
 
@@ -70,7 +70,7 @@ job_done(struct pool *p, uint32_t idx)
  * child this thread starts inherits both, through execve() too.
  */
 static bool
-worker_filter(struct pool *p)
+worker_filter(struct workers *p)
 {
 	int r = 0;
 
@@ -90,14 +90,14 @@ worker_filter(struct pool *p)
 static void *
 worker_main(void *arg)
 {
-	struct pool_worker *w = arg;
-	struct pool *p = w->pool;
+	struct worker *w = arg;
+	struct workers *p = w->owner;
 	uint32_t idx;
 
 	if (!worker_filter(p))
 		return NULL;	/* never spawn unfiltered what was asked filtered */
 	while (next_job(p, &idx)) {
-		struct pool_job *j = &p->job[idx];
+		struct workers_job *j = &p->job[idx];
 
 		spawn_set_peer(&w->env, &j->remote, &j->local);
 		j->err = -spawn_start(p->sp, &w->env, j->fd, &j->pid);
@@ -109,7 +109,7 @@ worker_main(void *arg)
 }
 
 size_t
-pool_default_workers(void)
+workers_default_count(void)
 {
 	cpu_set_t set;
 	int n;
@@ -117,13 +117,13 @@ pool_default_workers(void)
 	if (sched_getaffinity(0, sizeof(set), &set) == -1)
 		return 2;
 	n = CPU_COUNT(&set);
-	return n < 2 ? 2 : n > POOL_WORKERS_MAX ? POOL_WORKERS_MAX : (size_t)n;
+	return n < 2 ? 2 : n > WORKERS_MAX ? WORKERS_MAX : (size_t)n;
 }
 
 static int
-pool_alloc(struct pool *p, const struct spawner *sp, size_t max)
+jobs_alloc(struct workers *p, const struct spawner *sp, size_t max)
 {
-	*p = (struct pool){ .sp = sp, .max = max, .donefd = -1 };
+	*p = (struct workers){ .sp = sp, .max = max, .donefd = -1 };
 	p->job = calloc(max, sizeof(*p->job));
 	p->todo.idx = calloc(max, sizeof(*p->todo.idx));
 	p->done.idx = calloc(max, sizeof(*p->done.idx));
@@ -135,7 +135,7 @@ pool_alloc(struct pool *p, const struct spawner *sp, size_t max)
 }
 
 static void
-pool_free(struct pool *p)
+jobs_free(struct workers *p)
 {
 	size_t i;
 
@@ -152,7 +152,7 @@ pool_free(struct pool *p)
 }
 
 static int
-workers_create(struct pool *p, size_t nworkers)
+threads_create(struct workers *p, size_t nworkers)
 {
 	pthread_attr_t attr;
 	sigset_t all, old;
@@ -160,15 +160,15 @@ workers_create(struct pool *p, size_t nworkers)
 
 	if ((r = pthread_attr_init(&attr)) != 0)
 		return -r;
-	r = pthread_attr_setstacksize(&attr, POOL_STACK);
+	r = pthread_attr_setstacksize(&attr, WORKERS_STACK);
 	/* Signals are the event loop's (signalfd): no worker may take one. */
 	(void)sigfillset(&all);
 	if (r == 0)
 		r = pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (; r == 0 && p->nworkers < nworkers; p->nworkers++) {
-		struct pool_worker *w = &p->worker[p->nworkers];
+		struct worker *w = &p->worker[p->nworkers];
 
-		w->pool = p;
+		w->owner = p;
 		if ((r = -spawn_env_init(p->sp, &w->env)) != 0)
 			break;
 		if ((r = pthread_create(&w->tid, &attr, worker_main, w)) != 0) {
@@ -183,7 +183,7 @@ workers_create(struct pool *p, size_t nworkers)
 
 /* The lock and both conditions, all or none; 0 or -errno. */
 static int
-sync_init(struct pool *p)
+sync_init(struct workers *p)
 {
 	int r;
 
@@ -200,7 +200,7 @@ sync_init(struct pool *p)
 
 /* Until every thread has loaded its filter (or not); 0 or -EPROTO. */
 static int
-workers_wait_started(struct pool *p)
+threads_wait_started(struct workers *p)
 {
 	int r;
 
@@ -213,26 +213,26 @@ workers_wait_started(struct pool *p)
 }
 
 int
-pool_start(struct pool *p, const struct spawner *sp, size_t max, size_t nworkers, bool filter)
+workers_start(struct workers *p, const struct spawner *sp, size_t max, size_t nworkers, bool filter)
 {
 	int r;
 
-	if (nworkers == 0 || nworkers > POOL_WORKERS_MAX)
+	if (nworkers == 0 || nworkers > WORKERS_MAX)
 		return -EINVAL;
-	if ((r = pool_alloc(p, sp, max)) < 0 || (r = sync_init(p)) < 0) {
-		pool_free(p);
+	if ((r = jobs_alloc(p, sp, max)) < 0 || (r = sync_init(p)) < 0) {
+		jobs_free(p);
 		return r;
 	}
 	p->filter = filter;
-	if ((r = workers_create(p, nworkers)) < 0 || (r = workers_wait_started(p)) < 0) {
-		pool_stop(p);
+	if ((r = threads_create(p, nworkers)) < 0 || (r = threads_wait_started(p)) < 0) {
+		workers_stop(p);
 		return r;
 	}
 	return 0;
 }
 
 void
-pool_submit(struct pool *p, uint32_t idx)
+workers_submit(struct workers *p, uint32_t idx)
 {
 	p->job[idx].seq = ++p->submitted;
 	(void)pthread_mutex_lock(&p->lock);
@@ -242,7 +242,7 @@ pool_submit(struct pool *p, uint32_t idx)
 }
 
 size_t
-pool_take(struct pool *p, uint32_t *idx, size_t max)
+workers_take(struct workers *p, uint32_t *idx, size_t max)
 {
 	uint64_t count;
 	size_t n = 0;
@@ -258,7 +258,7 @@ pool_take(struct pool *p, uint32_t *idx, size_t max)
 }
 
 void
-pool_stop(struct pool *p)
+workers_stop(struct workers *p)
 {
 	size_t i;
 
@@ -271,5 +271,5 @@ pool_stop(struct pool *p)
 	(void)pthread_cond_destroy(&p->wake);
 	(void)pthread_cond_destroy(&p->ready);
 	(void)pthread_mutex_destroy(&p->lock);
-	pool_free(p);
+	jobs_free(p);
 }

@@ -6,8 +6,8 @@
  * parallel while it accepts and reaps.  Jobs are indexed by connection
  * slot, so both queues are bounded by -c and never allocate.
  */
-#ifndef FS_INETD_POOL_H
-#define FS_INETD_POOL_H
+#ifndef FS_INETD_WORKERS_H
+#define FS_INETD_WORKERS_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -19,38 +19,38 @@
 #include "spawner.h"
 
 /* The most spawner threads, whatever the CPU count. */
-#define POOL_WORKERS_MAX	16
+#define WORKERS_MAX	16
 
-struct pool_job {
+struct workers_job {
 	int			fd;		/* in: the connection; the worker closes it */
 	struct addr_text	remote, local;	/* in: for the child's environment */
-	uint64_t		seq;		/* set by pool_submit(): 1, 2, 3... */
+	uint64_t		seq;		/* set by workers_submit(): 1, 2, 3... */
 	pid_t			pid;		/* out: the child */
 	int			err;		/* out: 0, or why posix_spawn() failed */
 };
 
 /* A ring of job indices: its capacity is the number of jobs. */
-struct pool_ring {
+struct workers_ring {
 	uint32_t	*idx;
 	size_t		 head, n;
 };
 
-struct pool_worker {
+struct worker {
 	pthread_t		 tid;
-	struct pool		*pool;
+	struct workers		*owner;
 	struct spawn_env	 env;		/* each thread writes its own */
 };
 
-struct pool {
+struct workers {
 	const struct spawner	*sp;
-	struct pool_job		*job;		/* max of them, by connection slot */
+	struct workers_job	*job;		/* max of them, by connection slot */
 	size_t			 max;
-	struct pool_ring	 todo, done;	/* under lock */
+	struct workers_ring	 todo, done;	/* under lock */
 	bool			 stopping;	/* under lock */
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 wake;		/* todo has work, or stopping */
 	int			 donefd;	/* eventfd: readable once a job is done */
-	struct pool_worker	 worker[POOL_WORKERS_MAX];
+	struct worker		 worker[WORKERS_MAX];
 	size_t			 nworkers;
 	bool			 filter;	/* load FS_FILTER_SPAWN in each thread */
 	size_t			 started;	/* under lock: threads past that */
@@ -60,27 +60,27 @@ struct pool {
 };
 
 /*
- * Start nworkers (1-POOL_WORKERS_MAX) threads spawning sp's program, for
+ * Start nworkers (1-WORKERS_MAX) threads spawning sp's program, for
  * jobs 0..max-1; with filter, each first loads filesvc-handler's seccomp
  * filter (FS_FILTER_SPAWN), which its children inherit.  Call with every
  * signal the event loop reads blocked: the threads inherit the mask.
  * Returns 0, -EPROTO when a thread could not load the filter (filter_err
  * says why), or -errno.
  */
-int pool_start(struct pool *p, const struct spawner *sp, size_t max, size_t nworkers,
+int workers_start(struct workers *p, const struct spawner *sp, size_t max, size_t nworkers,
     bool filter);
 
 /* How many workers suit this machine: one per CPU we may run on, at least 2. */
-size_t pool_default_workers(void);
+size_t workers_default_count(void);
 
 /* Queue job idx, whose fd and addresses the caller has filled in; sets its seq. */
-void pool_submit(struct pool *p, uint32_t idx);
+void workers_submit(struct workers *p, uint32_t idx);
 
 /*
  * Jobs done, at most max of them, into idx; their pid and err are set.
  * Call again while it returns max: the wake-up is consumed by the first call.
  */
-size_t pool_take(struct pool *p, uint32_t *idx, size_t max);
+size_t workers_take(struct workers *p, uint32_t *idx, size_t max);
 
 /*
  * Whether enough jobs are out to keep every worker busy: two each, one
@@ -88,12 +88,12 @@ size_t pool_take(struct pool *p, uint32_t *idx, size_t max);
  * kernel's backlog, where they cost us nothing, into fds we hold.
  */
 static inline bool
-pool_busy(const struct pool *p)
+workers_busy(const struct workers *p)
 {
 	return p->submitted - p->taken >= 2 * p->nworkers;
 }
 
 /* Stop and join the threads (queued jobs must have been taken), free the rest. */
-void pool_stop(struct pool *p);
+void workers_stop(struct workers *p);
 
 #endif

@@ -10,16 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
+#include "conntab.h"
 
 static size_t
-pid_home(const struct conn_table *t, pid_t pid)
+pid_home(const struct conntab *t, pid_t pid)
 {
 	return (size_t)(((uint64_t)(uint32_t)pid * 0x9E3779B97F4A7C15u) >> 32) & t->mask;
 }
 
 static size_t
-key_home(const struct conn_table *t, const struct addr_key *k)
+key_home(const struct conntab *t, const struct addr_key *k)
 {
 	uint64_t a, b, h;
 
@@ -33,7 +33,7 @@ key_home(const struct conn_table *t, const struct addr_key *k)
 
 /* The bucket holding pid, or the empty one where it would go. */
 static size_t
-pid_find(const struct conn_table *t, pid_t pid)
+pid_find(const struct conntab *t, pid_t pid)
 {
 	size_t i = pid_home(t, pid);
 
@@ -43,7 +43,7 @@ pid_find(const struct conn_table *t, pid_t pid)
 }
 
 static size_t
-src_find(const struct conn_table *t, const struct addr_key *k)
+src_find(const struct conntab *t, const struct addr_key *k)
 {
 	size_t i = key_home(t, k);
 
@@ -58,7 +58,7 @@ src_find(const struct conn_table *t, const struct addr_key *k)
  * where they sit.
  */
 static void
-pid_delete(struct conn_table *t, size_t i)
+pid_delete(struct conntab *t, size_t i)
 {
 	size_t j = i;
 
@@ -78,7 +78,7 @@ pid_delete(struct conn_table *t, size_t i)
 }
 
 static void
-src_delete(struct conn_table *t, size_t i)
+src_delete(struct conntab *t, size_t i)
 {
 	size_t j = i;
 
@@ -98,22 +98,22 @@ src_delete(struct conn_table *t, size_t i)
 }
 
 int
-conn_init(struct conn_table *t, size_t max, size_t per_source, uint64_t seed)
+conntab_init(struct conntab *t, size_t max, size_t per_source, uint64_t seed)
 {
 	size_t size = 2, i;
 
-	if (max == 0 || max > CONN_MAX || per_source == 0)
+	if (max == 0 || max > CONNTAB_MAX || per_source == 0)
 		return -EINVAL;
 	while (size < 2 * max)
 		size *= 2;
-	*t = (struct conn_table){ .max = max, .per_source = per_source, .nfree = max,
+	*t = (struct conntab){ .max = max, .per_source = per_source, .nfree = max,
 	    .mask = size - 1, .seed = seed };
 	t->slot = calloc(max, sizeof(*t->slot));
 	t->free = calloc(max, sizeof(*t->free));
 	t->bypid = calloc(size, sizeof(*t->bypid));
 	t->src = calloc(size, sizeof(*t->src));
 	if (t->slot == NULL || t->free == NULL || t->bypid == NULL || t->src == NULL) {
-		conn_fini(t);
+		conntab_fini(t);
 		return -ENOMEM;
 	}
 	for (i = 0; i < max; i++)
@@ -122,34 +122,34 @@ conn_init(struct conn_table *t, size_t max, size_t per_source, uint64_t seed)
 }
 
 void
-conn_fini(struct conn_table *t)
+conntab_fini(struct conntab *t)
 {
 	free(t->slot);
 	free(t->free);
 	free(t->bypid);
 	free(t->src);
-	*t = (struct conn_table){ 0 };
+	*t = (struct conntab){ 0 };
 }
 
 uint32_t
-conn_from(const struct conn_table *t, const struct addr_key *key)
+conntab_from(const struct conntab *t, const struct addr_key *key)
 {
 	return t->src[src_find(t, key)].count;
 }
 
-struct conn_slot *
-conn_reserve(struct conn_table *t, const struct addr_key *key)
+struct conntab_slot *
+conntab_reserve(struct conntab *t, const struct addr_key *key)
 {
-	struct conn_slot *s;
+	struct conntab_slot *s;
 	size_t si;
 
-	if (conn_full(t))
+	if (conntab_full(t))
 		return NULL;
 	si = src_find(t, key);
 	if (t->src[si].count >= t->per_source)
 		return NULL;
 	s = &t->slot[t->free[--t->nfree]];
-	*s = (struct conn_slot){ .key = *key };
+	*s = (struct conntab_slot){ .key = *key };
 	if (t->src[si].count == 0)
 		t->src[si].key = *key;
 	t->src[si].count++;
@@ -158,7 +158,7 @@ conn_reserve(struct conn_table *t, const struct addr_key *key)
 }
 
 int
-conn_bind(struct conn_table *t, struct conn_slot *s, pid_t pid)
+conntab_bind(struct conntab *t, struct conntab_slot *s, pid_t pid)
 {
 	size_t pi;
 
@@ -174,7 +174,7 @@ conn_bind(struct conn_table *t, struct conn_slot *s, pid_t pid)
 
 /* Give slot s back and uncount its source; s must be out of bypid already. */
 static void
-slot_free(struct conn_table *t, struct conn_slot *s)
+slot_free(struct conntab *t, struct conntab_slot *s)
 {
 	size_t si = src_find(t, &s->key);
 
@@ -186,22 +186,22 @@ slot_free(struct conn_table *t, struct conn_slot *s)
 }
 
 void
-conn_release(struct conn_table *t, struct conn_slot *s)
+conntab_release(struct conntab *t, struct conntab_slot *s)
 {
 	if (s->pid == 0)
 		slot_free(t, s);
 }
 
 bool
-conn_has(const struct conn_table *t, pid_t pid)
+conntab_has(const struct conntab *t, pid_t pid)
 {
 	return pid > 0 && t->bypid[pid_find(t, pid)] != 0;
 }
 
 int
-conn_remove(struct conn_table *t, pid_t pid, struct conn_slot *ret)
+conntab_remove(struct conntab *t, pid_t pid, struct conntab_slot *ret)
 {
-	struct conn_slot *s;
+	struct conntab_slot *s;
 	size_t pi;
 
 	if (pid <= 0)

@@ -1,7 +1,8 @@
 /*
  * Addresses as pure functions: the -l argument (from the command line,
- * trusted but checked), and peer addresses from accept4() (the kernel's,
- * so well-formed, but the length is still checked before each read).
+ * trusted but checked), and peer addresses from accept4() or
+ * getpeername() (the kernel's, so well-formed, but the length is still
+ * checked before each read).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -166,11 +167,18 @@ addr_from_ip(int af, const char *ip, uint16_t port, struct sockaddr_storage *ret
 	return 0;
 }
 
+char *
+addr_join(const char *host, const char *port, char *dst, size_t size)
+{
+	/* Without brackets, the port of an IPv6 address would read as its last group. */
+	(void)snprintf(dst, size, strchr(host, ':') != NULL ? "[%s]:%s" : "%s:%s", host, port);
+	return dst;
+}
+
 void
 addr_peer(const struct addr_text *t, char *dst, size_t size)
 {
-	(void)snprintf(dst, size, strchr(t->ip, ':') != NULL ? "[%s]:%s" : "%s:%s", t->ip,
-	    t->port);
+	addr_join(t->ip, t->port, dst, size);
 }
 
 bool
