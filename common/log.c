@@ -193,3 +193,14 @@ log_escape(const char *src, size_t len, char *dst, size_t dstsize)
 	(void)pct_escape(src, len, &rule, dst, dstsize);	/* cut: fails only with no room at all */
 	return dst;
 }
+
+bool
+log_stderr_is_connection(void)
+{
+	struct stat err, out;
+
+	if (fstat(STDERR_FILENO, &err) == -1 || !S_ISSOCK(err.st_mode))
+		return false;
+	return fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == err.st_dev &&
+	    out.st_ino == err.st_ino;
+}

@@ -99,7 +99,7 @@ class CurlTls(harness.TreeCase):
         import inetd_harness
 
         inetd = inetd_harness.Inetd([th.TLSD, "--cert", self.pki.cert, "--key", self.pki.key,
-                                     "--", harness.HANDLER, "--root", self.root])
+                                     "--"] + th.handler(self.root))
         self.addCleanup(inetd.stop)
         host, port = inetd.addrs[0]
         p = self.curl("--resolve", "localhost:%d:%s" % (port, host),

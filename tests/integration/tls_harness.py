@@ -18,6 +18,12 @@ import http_harness as hh
 TLSD = os.environ.get("FILESVC_TLSD", "")
 
 
+def handler(root, *extra):
+    """The handler's command line on root: the one place the TLS tests build it (as
+    root, a handler that demands --allow-root gets it here)."""
+    return [harness.HANDLER, "--root", root] + list(extra)
+
+
 def need_tlsd(case):
     """Skip case where filesvc-tlsd is not part of the build (-Dtls=disabled), by design."""
     if not TLSD or not os.access(TLSD, os.X_OK):
@@ -86,7 +92,7 @@ class TlsServer:
 def serve(case, pki, root=None, command=None, tlsd_args=(), **kw):
     """TlsServer for case's test, stopped at its end; fails the test on a sanitizer
     report in the shared log."""
-    command = command or [harness.HANDLER, "--root", root]
+    command = command or handler(root)
     return hh.stopped_at_end(case, TlsServer(pki, command, tlsd_args, **kw))
 
 

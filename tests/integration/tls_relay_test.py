@@ -10,10 +10,12 @@ unable to read the key."""
 import hashlib
 import os
 import re
+import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 
 import harness
@@ -25,7 +27,7 @@ MARK = "COMMAND-STARTED"
 
 
 def marked_handler(root):
-    return ["sh", "-c", 'echo %s >&2; exec "$0" --root "$1"' % MARK, harness.HANDLER, root]
+    return ["sh", "-c", 'echo %s >&2; exec "$@"' % MARK, "sh"] + th.handler(root)
 
 
 class TlsCase(harness.TreeCase):
@@ -223,7 +225,7 @@ class Relay(TlsCase):
         self.assertIn("killed by signal 15", err)
 
     def test_idle_timeout(self):
-        d = th.Direct(self.pki, [harness.HANDLER, "--root", self.root, "-t", "60"], ["-t", "2"])
+        d = th.Direct(self.pki, th.handler(self.root, "-t", "60"), ["-t", "2"])
         tls = d.tls(self.pki)
         start = time.monotonic()
         self.assertEqual(th.read_all(tls), b"")
@@ -284,6 +286,66 @@ class Relay(TlsCase):
         self.assertEqual(p.stdout, b"403", p.stderr)
         hh.settle(srv)
         self.assertRegex(srv.logs(), r"GET /server.key 403 ")
+
+
+class XinetdLayout(TlsCase):
+    """The connection on fds 0, 1 and 2, as xinetd passes it: no log line, tlsd's or the
+    handler's, may enter the TLS stream in the clear; with a /dev/log they go there."""
+
+    def start(self, prefix=()):
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        proc = subprocess.Popen(list(prefix) + [th.TLSD, "--cert", self.pki.cert, "--key",
+                                self.pki.key, "--"] + th.handler(self.root),
+                                stdin=theirs, stdout=theirs, stderr=theirs)
+        theirs.close()
+        self.addCleanup(harness.stop, proc)
+        ours.settimeout(20)
+        return proc, th.client_context(self.pki).wrap_socket(
+            ours, server_hostname="localhost", suppress_ragged_eofs=False)
+
+    def converse(self, tls):
+        # STAT of a missing name makes the handler log a warning.
+        tls.sendall(b"STAT nope\nGET hello.txt\nQUIT\n")
+        r = harness.Reader(tls.recv)
+        self.assertEqual(r.answer().code, 404)
+        self.assertEqual(r.answer().body, b"hello, world\n")
+        self.assertEqual(r.answer().header, b"OK 0")
+        self.assertEqual(r.buf + th.read_all(tls), b"", "bytes after QUIT's answer")
+
+    def namespace(self, with_log):
+        """unshare(1) into a mount namespace whose /dev holds our syslog socket, or
+        nothing; returns (prefix, syslog socket or None)."""
+        if os.geteuid() != 0 or shutil.which("unshare") is None:
+            self.skipTest("needs root and unshare(1)")
+        tmp = tempfile.mkdtemp(prefix="filesvc-syslog-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        path = os.path.join(tmp, "log")
+        syslog = None
+        if with_log:
+            syslog = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.addCleanup(syslog.close)
+            syslog.bind(path)
+            syslog.settimeout(10)
+        script = ('mount -t tmpfs tmpfs /dev && touch /dev/null && mount --bind "$2" /dev/null '
+                  '&& { [ ! -S "$1" ] || ln -s "$1" /dev/log; } && shift 2 && exec "$@"')
+        prefix = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", path,
+                  "/dev/null"]
+        return prefix, syslog
+
+    def test_lines_go_to_syslog(self):
+        prefix, syslog = self.namespace(with_log=True)
+        proc, tls = self.start(prefix)
+        self.converse(tls)
+        self.assertEqual(proc.wait(10), 0)
+        lines = [syslog.recv(4096).decode() for _ in range(3)]
+        self.assertRegex(lines[0], r"^<28>filesvc-handler\[\d+\]: .*STAT /nope 404")
+
+    def test_no_syslog_lines_are_dropped(self):
+        prefix, _ = self.namespace(with_log=False)
+        proc, tls = self.start(prefix)
+        self.converse(tls)
+        self.assertEqual(proc.wait(10), 0)
 
 
 class Pump:
