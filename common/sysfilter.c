@@ -24,6 +24,23 @@
 
 #define N_OF(a)		(sizeof(a) / sizeof((a)[0]))
 
+#ifdef FS_SANITIZED
+/* The sanitizers' runtime: reports, and LeakSanitizer's stop-the-world at exit. */
+#define FS_SANITIZER_CALLS \
+	__NR_sigaltstack, __NR_mprotect, __NR_futex, __NR_clone, __NR_ptrace, __NR_wait4, \
+	__NR_prctl, __NR_sched_yield, __NR_rt_sigaction, __NR_prlimit64, __NR_getppid, \
+	__NR_sched_getaffinity, __NR_lseek, __NR_kill, __NR_tgkill, __NR_clock_nanosleep, \
+	__NR_nanosleep, FS_SANITIZER_OLD_CALLS
+/* Calls only some architectures have (aarch64 has none of them). */
+#if defined(__NR_getdents) && defined(__NR_open) && defined(__NR_readlink)
+#define FS_SANITIZER_OLD_CALLS	__NR_getdents, __NR_open, __NR_readlink,
+#else
+#define FS_SANITIZER_OLD_CALLS
+#endif
+#else
+#define FS_SANITIZER_CALLS
+#endif
+
 /*
  * What serving needs: I/O on the connection and on files beneath the
  * root, memory for malloc, time.  Nothing that creates a socket, execs,
@@ -42,23 +59,24 @@ static const unsigned serve_list[] = {
 #ifdef __NR_poll
 	__NR_poll,
 #endif
-#ifdef FS_SANITIZED
-	/* The sanitizers' runtime: reports, and LeakSanitizer's stop-the-world at exit. */
-	__NR_sigaltstack, __NR_mprotect, __NR_futex, __NR_clone, __NR_ptrace, __NR_wait4,
-	__NR_prctl, __NR_sched_yield, __NR_rt_sigaction, __NR_prlimit64, __NR_getppid,
-	__NR_sched_getaffinity, __NR_lseek, __NR_kill, __NR_tgkill, __NR_clock_nanosleep,
-	__NR_nanosleep,
-	/* Calls only some architectures have (aarch64 has none of them). */
-#ifdef __NR_getdents
-	__NR_getdents,
+	FS_SANITIZER_CALLS
+};
+
+/*
+ * filesvc-tlsd once its command runs: TLS records to and from the
+ * connection, plain bytes to and from the command's socket, poll, and
+ * waiting for the command to exit.  No open, no exec, no socket, no
+ * signal.  getpid: OpenSSL's random generator checks it for a fork.
+ */
+static const unsigned relay_list[] = {
+	__NR_read, __NR_write, __NR_ppoll, __NR_shutdown, __NR_close, __NR_wait4,
+	__NR_clock_gettime, __NR_brk, __NR_mmap, __NR_munmap, __NR_mremap, __NR_madvise,
+	__NR_getrandom, __NR_getpid, __NR_gettid, __NR_futex, __NR_rt_sigreturn,
+	__NR_rt_sigprocmask, __NR_restart_syscall, __NR_exit, __NR_exit_group,
+#ifdef __NR_poll
+	__NR_poll,
 #endif
-#ifdef __NR_open
-	__NR_open,
-#endif
-#ifdef __NR_readlink
-	__NR_readlink,
-#endif
-#endif
+	FS_SANITIZER_CALLS
 };
 
 /*
@@ -165,6 +183,7 @@ sysfilter_probe_errno(void)
 		h = (h ^ serve_list[i]) * 16777619u;
 	for (i = 0; i < N_OF(spawn_list); i++)
 		h = (h ^ spawn_list[i]) * 16777619u;
+	/* relay_list is left out: no handler ever runs under FS_FILTER_RELAY. */
 	h = rules_hash(h, spawn_rules, N_OF(spawn_rules));
 	h = rules_hash(h, serve_rules, N_OF(serve_rules));
 	return 2048 + (int)(h % 2048);
@@ -184,6 +203,8 @@ listed(const unsigned *list, size_t n, unsigned nr)
 bool
 sysfilter_lists(enum fs_filter scope, unsigned nr)
 {
+	if (scope == FS_FILTER_RELAY)
+		return listed(relay_list, N_OF(relay_list), nr);
 	return listed(serve_list, N_OF(serve_list), nr) ||
 	    (scope == FS_FILTER_SPAWN && listed(spawn_list, N_OF(spawn_list), nr));
 }
@@ -264,7 +285,8 @@ put_list(struct prog *p, const unsigned *list, size_t n, size_t *pending, size_t
 size_t
 sysfilter_build(enum fs_filter scope, struct sock_filter *prog, size_t max)
 {
-	size_t pending[N_OF(hot_list) + N_OF(serve_list) + N_OF(spawn_list)], npending = 0, i;
+	size_t pending[N_OF(hot_list) + N_OF(serve_list) + N_OF(spawn_list) + N_OF(relay_list)];
+	size_t npending = 0, i;
 	struct prog p = { .f = prog, .max = max };
 
 	/* A foreign architecture's numbers mean other calls: kill, do not guess. */
@@ -287,7 +309,10 @@ sysfilter_build(enum fs_filter scope, struct sock_filter *prog, size_t max)
 	 * call.  FS_FILTER_SPAWN is loaded once per thread: every plain entry
 	 * comes first, so the spawner's calls and its handlers' skip it.
 	 */
-	put_list(&p, hot_list, N_OF(hot_list), pending, &npending);
+	if (scope == FS_FILTER_RELAY)	/* loaded once per connection; every call is hot */
+		put_list(&p, relay_list, N_OF(relay_list), pending, &npending);
+	else
+		put_list(&p, hot_list, N_OF(hot_list), pending, &npending);
 	if (scope == FS_FILTER_SPAWN) {
 		put_list(&p, serve_list, N_OF(serve_list), pending, &npending);
 		put_list(&p, spawn_list, N_OF(spawn_list), pending, &npending);
@@ -295,9 +320,10 @@ sysfilter_build(enum fs_filter scope, struct sock_filter *prog, size_t max)
 	put(&p, (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0));
 	if (scope == FS_FILTER_SERVE)
 		put_list(&p, serve_list, N_OF(serve_list), pending, &npending);
-	else
+	else if (scope == FS_FILTER_SPAWN)
 		put_rules(&p, spawn_rules, N_OF(spawn_rules));
-	put_rules(&p, serve_rules, N_OF(serve_rules));
+	if (scope != FS_FILTER_RELAY)
+		put_rules(&p, serve_rules, N_OF(serve_rules));
 	put_ret(&p, SECCOMP_RET_KILL_PROCESS);
 	put_ret(&p, SECCOMP_RET_ALLOW);
 	if (p.n > max)

@@ -7,6 +7,7 @@
  * costs each connection a kernel allocation, a JIT compilation and a
  * deferred free (about 35 us here).  The handler asks whether it runs
  * under this very filter (sysfilter_inherited()) and then skips its own.
+ * filesvc-tlsd loads a third scope, FS_FILTER_RELAY, after its spawn.
  */
 #ifndef FS_SYSFILTER_H
 #define FS_SYSFILTER_H
@@ -28,6 +29,11 @@ enum fs_filter {
 	 * handler loads FS_FILTER_SERVE on top.
 	 */
 	FS_FILTER_SPAWN,
+	/*
+	 * filesvc-tlsd's, loaded once its command runs: relaying between two
+	 * descriptors it holds and reaping the command.  No open, no exec.
+	 */
+	FS_FILTER_RELAY,
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "confine.h"
 #include "io.h"
 #include "line.h"
+#include "peer.h"
 #include "request.h"
 
 /* Supplementary groups remembered; a user in more is judged by the first ones only. */
@@ -219,8 +220,5 @@ enum fs_status status_from_errno(int err);
 
 /* proxyhdr.c: read and apply the PROXY header; 0, or -EPROTO (close, logged). */
 int proxyhdr_read(struct session *s);
-
-/* peer.c: who is on the other end, for log lines. */
-void peer_describe(char *dst, size_t size);
 
 #endif

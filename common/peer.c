@@ -7,13 +7,14 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "handler.h"
 #include "log.h"
+#include "peer.h"
 
 static bool
 peer_from_socket(char *dst, size_t size)

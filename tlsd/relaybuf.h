@@ -1,0 +1,38 @@
+/*
+ * One direction of the relay: a fixed buffer, bytes in at the tail, out
+ * at the head.  Pure bookkeeping, no I/O, so that it is tested alone.
+ */
+#ifndef FS_RELAYBUF_H
+#define FS_RELAYBUF_H
+
+#include <stddef.h>
+
+/* Bytes held per direction: four TLS records' worth; the two cap tlsd's buffering. */
+#define FS_RELAY_BUF	65536
+
+struct relaybuf {
+	unsigned char	data[FS_RELAY_BUF];
+	size_t		head;		/* first byte not yet sent on */
+	size_t		tail;		/* one past the last byte held */
+};
+
+/* Bytes held, waiting to be sent on. */
+size_t relaybuf_held(const struct relaybuf *b);
+
+/* The bytes held, contiguous at *ret (valid until the next call that adds bytes). */
+size_t relaybuf_out(const struct relaybuf *b, const unsigned char **ret);
+
+/*
+ * Room for new bytes, contiguous at *ret.  The held bytes move to the
+ * start first when that makes more room (a TLS write being retried may
+ * see its buffer move: SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).  0 when full.
+ */
+size_t relaybuf_room(struct relaybuf *b, unsigned char **ret);
+
+/* n bytes were written at relaybuf_room()'s place (n <= what it returned). */
+void relaybuf_added(struct relaybuf *b, size_t n);
+
+/* n bytes of the head were sent on (n <= relaybuf_held()). */
+void relaybuf_sent(struct relaybuf *b, size_t n);
+
+#endif
