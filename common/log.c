@@ -222,3 +222,14 @@ log_escape(const char *src, size_t len, char *dst, size_t dstsize)
 	dst[n] = '\0';
 	return dst;
 }
+
+bool
+log_stderr_is_connection(void)
+{
+	struct stat err, out;
+
+	if (fstat(STDERR_FILENO, &err) == -1 || !S_ISSOCK(err.st_mode))
+		return false;
+	return fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == err.st_dev &&
+	    out.st_ino == err.st_ino;
+}

@@ -41,6 +41,14 @@ int log_to_syslog(void);
  */
 int log_syslog_as_stderr(void);
 
+/*
+ * Whether fd 2 is the socket on fd 1: xinetd (and inetd's "nowait"
+ * services in general) hand the connection over on fd 2 as well, where a
+ * log line would land in the answers.  A terminal on all three is not a
+ * socket, so a person still reads the lines.  At most two fstat() calls.
+ */
+bool log_stderr_is_connection(void);
+
 /* Lower than this priority (a larger number) is not written: -q, -v. */
 void log_set_level(int max_prio);
 

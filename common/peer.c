@@ -16,39 +16,47 @@
 #include "log.h"
 #include "peer.h"
 
-static bool
-peer_from_socket(char *dst, size_t size)
+bool
+peer_address(int fd, char *ip, size_t ipsize, unsigned *ret_port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char ip[INET6_ADDRSTRLEN];
+	const void *addr;
+	int family = AF_INET;
+	unsigned port;
 
-	if (getpeername(0, (struct sockaddr *)&ss, &len) == -1)
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
 		return false;
 	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-
-		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)) == NULL)
-			return false;
-		(void)snprintf(dst, size, "%s:%u", ip, ntohs(in->sin_port));
-		return true;
-	}
-	if (ss.ss_family == AF_INET6) {
+		addr = &((const struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
 
-		/* A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: log them as IPv4. */
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			if (inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip, sizeof(ip)) == NULL)
-				return false;
-			(void)snprintf(dst, size, "%s:%u", ip, ntohs(in6->sin6_port));
-			return true;
-		}
-		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip)) == NULL)
-			return false;
-		(void)snprintf(dst, size, "[%s]:%u", ip, ntohs(in6->sin6_port));
-		return true;
+		/* A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: name them as IPv4. */
+		addr = IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) ? (const void *)&in6->sin6_addr.s6_addr[12]
+		    : (const void *)&in6->sin6_addr;
+		family = IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) ? AF_INET : AF_INET6;
+		port = ntohs(in6->sin6_port);
+	} else {
+		return false;
 	}
-	return false;
+	if (inet_ntop(family, addr, ip, (socklen_t)ipsize) == NULL)
+		return false;
+	*ret_port = port;
+	return true;
+}
+
+static bool
+peer_from_socket(char *dst, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+
+	if (!peer_address(0, ip, sizeof(ip), &port))
+		return false;
+	(void)snprintf(dst, size, strchr(ip, ':') != NULL ? "[%s]:%u" : "%s:%u", ip, port);
+	return true;
 }
 
 void

@@ -7,6 +7,7 @@
 #ifndef FS_PEER_H
 #define FS_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -15,5 +16,11 @@
  * nothing says.
  */
 void peer_describe(char *dst, size_t size);
+
+/*
+ * The address and port of the socket fd's peer, ip as inet_ntop() writes
+ * it (IPv4-mapped IPv6 as IPv4).  false when fd is no TCP socket.
+ */
+bool peer_address(int fd, char *ip, size_t ipsize, unsigned *ret_port);
 
 #endif

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -167,23 +166,6 @@ options_parse(int argc, char *argv[], struct options *opt)
 }
 
 /*
- * xinetd (and inetd's "nowait" services in general) hand the connection
- * over on fd 2 as well: a log line written there would land in the
- * answers on fd 1.  A terminal on all three is left alone: a person
- * reads it.  At most two fstat() calls: this runs once per connection.
- */
-static bool
-stderr_is_the_connection(void)
-{
-	struct stat err, out;
-
-	if (fstat(STDERR_FILENO, &err) == -1 || !S_ISSOCK(err.st_mode))
-		return false;
-	return fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == err.st_dev &&
-	    out.st_ino == err.st_ino;
-}
-
-/*
  * The handler cannot serve this connection: log why (fmt, err), answer
  * code and reason in the client's dialect, close, and exit 1, so the
  * failure shows in the service manager and to the client alike.
@@ -215,7 +197,7 @@ main(int argc, char *argv[])
 	if ((r = io_fds_ensure_open()) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot set up standard descriptors");
 	/* Before any line, and before the sandbox forbids making the socket. */
-	if (stderr_is_the_connection())
+	if (log_stderr_is_connection())
 		(void)log_to_syslog();
 	if ((r = options_parse(argc, argv, &opt)) != 0)
 		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;

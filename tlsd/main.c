@@ -5,6 +5,7 @@
  * relays; the command never sees the key.  main() sequences the phases.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,6 +112,29 @@ options_parse(int argc, char *argv[], struct options *opt)
 	return r;
 }
 
+/* No syslog to send lines to: better lost than sent in the clear to the client. */
+static int
+stderr_to_null(void)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd == -1)
+		return -errno;
+	if (dup2(fd, STDERR_FILENO) == -1)
+		r = -errno;
+	(void)close(fd);	/* /dev/null: nothing to flush */
+	return r;
+}
+
+/* Free the TLS state (so that LeakSanitizer judges only real leaks) and return status. */
+static int
+end(struct tlsd *t, int status)
+{
+	SSL_free(t->ssl);
+	SSL_CTX_free(t->ctx);
+	return status;
+}
+
 /* After the spawn: confine, relay, and pass the command's exit status on. */
 static int
 serve(struct tlsd *t)
@@ -123,10 +147,8 @@ serve(struct tlsd *t)
 	else
 		relay_run(t);
 	(void)close(t->child_fd);	/* the command sees EOF, or EPIPE, and ends */
-	SSL_free(t->ssl);
-	SSL_CTX_free(t->ctx);
 	status = spawn_wait(t);
-	return r < 0 ? FS_EXIT_FAIL : status;
+	return end(t, r < 0 ? FS_EXIT_FAIL : status);
 }
 
 int
@@ -139,10 +161,21 @@ main(int argc, char *argv[])
 	log_init("filesvc-tlsd");
 	if ((r = io_fds_ensure_open()) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot set up standard descriptors");
+	/*
+	 * Started with the connection on fd 2 too (xinetd), lines would go
+	 * into the TLS stream, and the command's, unencrypted, after them:
+	 * send both to syslog, the command's through fd 2 made that socket.
+	 */
+	if (log_stderr_is_connection() && (log_to_syslog() < 0 || log_syslog_as_stderr() < 0) &&
+	    (r = stderr_to_null()) < 0)
+		return FS_EXIT_FAIL;	/* nowhere to say it without corrupting the stream */
 	if ((r = options_parse(argc, argv, &opt)) != 0)
 		return r > 0 ? FS_EXIT_OK : FS_EXIT_USAGE;
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)	/* a vanished client is EPIPE, not death */
 		die(FS_EXIT_FAIL, errno, "cannot ignore SIGPIPE");
+	/* An inherited SIG_IGN would have the kernel reap the command: no exit status to pass on. */
+	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+		die(FS_EXIT_FAIL, errno, "cannot reset SIGCHLD");
 	peer_describe(t.peer, sizeof(t.peer));
 	if ((t.ctx = tls_context(&opt)) == NULL)
 		return FS_EXIT_FAIL;	/* logged, naming the file */
@@ -151,8 +184,10 @@ main(int argc, char *argv[])
 	if ((r = io_set_nonblock(STDIN_FILENO, 1)) < 0 || (r = io_set_nonblock(STDOUT_FILENO, 1)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot make the connection non-blocking");
 	if (tls_handshake(&t, io_now_ms() + (int64_t)opt.timeout_s * 1000) < 0)
-		return FS_EXIT_OK;	/* logged; the client's doing, and no command was run */
-	if ((r = spawn_command(&t)) < 0)
-		die(FS_EXIT_FAIL, -r, "cannot run %s", opt.argv[0]);
+		return end(&t, FS_EXIT_OK);	/* logged; the client's doing, no command was run */
+	if ((r = spawn_command(&t)) < 0) {
+		log_msg(LOG_ERR, -r, "cannot run %s", opt.argv[0]);
+		return end(&t, FS_EXIT_FAIL);
+	}
 	return serve(&t);
 }

@@ -209,6 +209,18 @@ woken(struct relay *rl, const struct pollfd pfd[3])
 		rl->child_gone = true;
 }
 
+/*
+ * Idle: end as the handler does at its timeout, cleanly, with close_notify
+ * (one try, not waited for) -- but only with nothing of the command's
+ * unsent: a close_notify after a cut would pass a truncation for an end.
+ */
+static void
+idle_close(struct relay *rl)
+{
+	if (!rl->notified && rl->wr_wait == 0 && relaybuf_held(&rl->down) == 0)
+		(void)SSL_shutdown(rl->t->ssl);	/* the connection ends either way */
+}
+
 static void
 relay_loop(struct relay *rl)
 {
@@ -239,6 +251,7 @@ relay_loop(struct relay *rl)
 		if (n == 0) {
 			log_msg(LOG_INFO, 0, "%s: idle for %u s, closing", rl->t->peer,
 			    rl->t->opt->timeout_s);
+			idle_close(rl);
 			return;
 		}
 		if (n > 0)

@@ -3,6 +3,7 @@
  * with what TLS established added to the environment (the UCSPI-TLS
  * names: HTTPS, SSL_PROTOCOL, SSL_CIPHER, SSL_TLS_SNI); and its end.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -16,6 +17,7 @@
 #include "fs-limits.h"
 #include "io.h"
 #include "log.h"
+#include "peer.h"
 #include "tlsd.h"
 
 extern char **environ;
@@ -26,6 +28,8 @@ struct tls_env {
 	char	protocol[64];
 	char	cipher[128];
 	char	sni[300];	/* a host name is at most 255 bytes */
+	char	ip[80];
+	char	port[32];
 };
 
 bool
@@ -47,6 +51,27 @@ static bool
 ours(const char *var)
 {
 	return strncmp(var, "HTTPS=", 6) == 0 || strncmp(var, "SSL_", 4) == 0;
+}
+
+/*
+ * Started by a super-server that names no peer (systemd-socket-activate,
+ * a socket unit without the variables), the command, on a socketpair,
+ * could not see who it serves: name it as UCSPI does.
+ */
+static void
+env_peer(struct tls_env *te, char **envp)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+
+	if (getenv("TCPREMOTEIP") != NULL || getenv("REMOTE_ADDR") != NULL ||
+	    !peer_address(STDIN_FILENO, ip, sizeof(ip), &port))
+		return;
+	(void)snprintf(te->ip, sizeof(te->ip), "TCPREMOTEIP=%s", ip);
+	(void)snprintf(te->port, sizeof(te->port), "TCPREMOTEPORT=%u", port);
+	envp[0] = te->ip;
+	envp[1] = te->port;
+	envp[2] = NULL;
 }
 
 /* environ without our names, then ours; envp has room for all of it. */
@@ -73,6 +98,7 @@ env_build(const struct tlsd *t, struct tls_env *te, char **envp)
 		envp[n++] = te->sni;
 	}
 	envp[n] = NULL;
+	env_peer(te, envp + n);
 }
 
 /*
@@ -123,7 +149,7 @@ spawn_command(struct tlsd *t)
 
 	while (environ[n] != NULL)
 		n++;
-	if ((envp = calloc(n + 5, sizeof(*envp))) == NULL)
+	if ((envp = calloc(n + 7, sizeof(*envp))) == NULL)
 		return -ENOMEM;
 	env_build(t, &te, envp);
 	/* sv[1] goes to the command; R23 keeps both above fd 2. */

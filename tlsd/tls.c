@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -44,7 +46,7 @@ ossl_reason(void)
  * not linger in freed heap.  Returns the BIO, or NULL with errno set.
  */
 static BIO *
-pem_read(const char *path)
+pem_slurp(const char *path)
 {
 	char *buf;
 	size_t len = 0;
@@ -78,18 +80,27 @@ pem_read(const char *path)
 	return bio;
 }
 
+/* pem_slurp(), or NULL after a line saying why the file (what, e.g. "key") cannot be read. */
+static BIO *
+pem_read(const char *path, const char *what)
+{
+	BIO *bio = pem_slurp(path);
+
+	if (bio == NULL)
+		log_msg(LOG_ERR, errno, "cannot read %s %s", what, path);
+	return bio;
+}
+
 /* The first certificate is the server's; any after it are the chain sent with it. */
 static int
 load_cert(SSL_CTX *ctx, const char *path)
 {
-	BIO *bio = pem_read(path);
+	BIO *bio = pem_read(path, "certificate");
 	X509 *x;
 	int r = -1;
 
-	if (bio == NULL) {
-		log_msg(LOG_ERR, errno, "cannot read certificate %s", path);
+	if (bio == NULL)
 		return -1;
-	}
 	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
 	    SSL_CTX_use_certificate(ctx, x) != 1) {
 		log_msg(LOG_ERR, 0, "cannot load certificate %s: %s", path, ossl_reason());
@@ -114,14 +125,12 @@ out:
 static int
 load_key(SSL_CTX *ctx, const char *path)
 {
-	BIO *bio = pem_read(path);
+	BIO *bio = pem_read(path, "key");
 	EVP_PKEY *k;
 	int r = -1;
 
-	if (bio == NULL) {
-		log_msg(LOG_ERR, errno, "cannot read key %s", path);
+	if (bio == NULL)
 		return -1;
-	}
 	/* No passphrase callback: an encrypted key is refused, not prompted for. */
 	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
 	if (k == NULL || SSL_CTX_use_PrivateKey(ctx, k) != 1)
@@ -155,6 +164,32 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/*
+ * DHE's group: RFC 7919's ffdhe2048, as Mozilla's configuration says.
+ * OpenSSL's automatic choice is RFC 3526's group 14, a prime so widely
+ * shared that scanners flag it (LOGJAM's precomputation concern).
+ */
+static int
+dh_ffdhe2048(SSL_CTX *ctx)
+{
+	char group[] = "ffdhe2048";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+	EVP_PKEY *dh = NULL;
+	int r = -1;
+
+	if (pc != NULL && EVP_PKEY_paramgen_init(pc) > 0 && EVP_PKEY_CTX_set_params(pc, params) > 0 &&
+	    EVP_PKEY_paramgen(pc, &dh) > 0 && SSL_CTX_set0_tmp_dh_pkey(ctx, dh) == 1)
+		r = 0;	/* the context owns dh now */
+	else
+		EVP_PKEY_free(dh);
+	EVP_PKEY_CTX_free(pc);
+	return r;
+}
+
 /* Everything about the protocol, none of it from the files. */
 static int
 context_settings(SSL_CTX *ctx)
@@ -177,7 +212,7 @@ context_settings(SSL_CTX *ctx)
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, intermediate_ciphers) != 1 ||
 	    SSL_CTX_set1_groups_list(ctx, intermediate_groups) != 1 ||
-	    SSL_CTX_set_dh_auto(ctx, 1) != 1)
+	    dh_ffdhe2048(ctx) < 0)
 		return -1;
 	return 0;
 }
@@ -211,8 +246,12 @@ tls_wait(int err, int64_t deadline_ms)
 static const char *
 handshake_reason(int err, int ret)
 {
+	/* With SSL_OP_IGNORE_UNEXPECTED_EOF, a bare EOF is ZERO_RETURN. */
+	if (err == SSL_ERROR_ZERO_RETURN ||
+	    (err == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0 && (ret == 0 || errno == 0)))
+		return "the client closed the connection";
 	if (err == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0)
-		return ret == 0 || errno == 0 ? "the client closed the connection" : strerror(errno);
+		return strerror(errno);
 	return ossl_reason();
 }
 

@@ -79,8 +79,12 @@ def serve(case, root, extra=()):
     """harness.Server on root, stopped at the end of case's test, which fails if the
     handlers' shared stderr holds a sanitizer report (CI runs the suite under ASan and
     UBSan: a report must fail the test that caused it)."""
-    srv = harness.Server(root, extra=extra)
+    return stopped_at_end(case, harness.Server(root, extra=extra))
 
+
+def stopped_at_end(case, srv):
+    """Stop srv (anything with logs() and stop()) at the end of case's test, which fails
+    if the shared log holds a sanitizer report; returns srv."""
     def stop():
         logs = srv.logs()
         srv.stop()

@@ -8,6 +8,7 @@ import subprocess
 import unittest
 
 from harness import FGET, HANDLER, INETD, NOT_APPLICABLE, run_tests
+from tls_harness import TLSD
 
 MAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "man")
 
@@ -40,6 +41,10 @@ class ManCase(unittest.TestCase):
 
     def test_fget(self):
         self.compare(FGET, "fget.1")
+
+    def test_tlsd(self):
+        # Its page names what starts it and what it starts: --inetd, --root.
+        self.compare(TLSD, "filesvc-tlsd.8", elsewhere=("inetd", "root"))
 
 
 if __name__ == "__main__":

@@ -216,7 +216,8 @@ run_call(enum fs_filter scope, uint32_t nr, uint64_t a0, uint64_t a1)
 /* Each scope allows exactly its lists, for every number, and nothing on another arch. */
 START_TEST(filter_is_the_allow_list)
 {
-	enum fs_filter scope = _i ? FS_FILTER_SPAWN : FS_FILTER_SERVE;
+	static const enum fs_filter scopes[] = { FS_FILTER_SERVE, FS_FILTER_SPAWN, FS_FILTER_RELAY };
+	enum fs_filter scope = scopes[_i];
 	struct sock_filter prog[256];
 	size_t len = sysfilter_build(scope, prog, 256);
 	struct seccomp_data d = { 0 };
@@ -273,6 +274,36 @@ START_TEST(spawn_filter_arguments)
 #endif
 	ck_assert_uint_eq(run_call(FS_FILTER_SERVE, __NR_clone3, 0, 0), kill);
 	ck_assert_uint_eq(run_call(FS_FILTER_SERVE, __NR_getpgid, FS_FILTER_PROBE_PID, 0), kill);
+}
+END_TEST
+
+/* filesvc-tlsd's relay: the connection and the command's socket, nothing else. */
+START_TEST(relay_filter_opens_nothing)
+{
+	static const unsigned denied[] = {
+		__NR_openat, __NR_openat2, __NR_execve, __NR_execveat, __NR_socket, __NR_connect,
+		__NR_sendto, __NR_sendmsg, __NR_clone3, __NR_getdents64, __NR_newfstatat,
+		__NR_sendfile, __NR_pread64, __NR_readlinkat, __NR_memfd_create, __NR_setpgid,
+		__NR_getpgid,
+	};
+	static const unsigned allowed[] = {
+		__NR_read, __NR_write, __NR_ppoll, __NR_shutdown, __NR_close, __NR_wait4,
+		__NR_getrandom, __NR_exit_group,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+		ck_assert_msg(run_call(FS_FILTER_RELAY, denied[i], 0, 0) == SECCOMP_RET_KILL_PROCESS,
+		    "syscall %u", denied[i]);
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		ck_assert_msg(run_call(FS_FILTER_RELAY, allowed[i], 0, 0) == SECCOMP_RET_ALLOW,
+		    "syscall %u", allowed[i]);
+#ifndef FS_SANITIZED
+	ck_assert_uint_eq(run_call(FS_FILTER_RELAY, __NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0),
+	    SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_call(FS_FILTER_RELAY, __NR_kill, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	ck_assert_uint_eq(run_call(FS_FILTER_RELAY, __NR_ptrace, 0, 0), SECCOMP_RET_KILL_PROCESS);
+#endif
 }
 END_TEST
 
@@ -378,8 +409,9 @@ unit_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, reads_inside);
-	tcase_add_loop_test(tc, filter_is_the_allow_list, 0, 2);
+	tcase_add_loop_test(tc, filter_is_the_allow_list, 0, 3);
 	tcase_add_test(tc, spawn_filter_arguments);
+	tcase_add_test(tc, relay_filter_opens_nothing);
 	tcase_add_loop_test(tc, send_only_without_address, 0, 2);
 	tcase_add_loop_test(tc, inherited_filter_is_used, 0, 2);
 	tcase_add_test(tc, spawn_filter_starts_a_program);

@@ -1,0 +1,160 @@
+"""Helpers for filesvc-tlsd's tests: a test CA and certificates made by the openssl
+CLI in a temporary directory, filesvc-tlsd in front of the real handler under
+systemd-socket-activate --inetd (or filesvc-inetd), and filesvc-tlsd run directly on
+one end of a socketpair, for what a test wants to see of one process.  Standard
+library only (its ssl module is the client where no real client fits)."""
+
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+
+import harness
+import http_harness as hh
+
+TLSD = os.environ.get("FILESVC_TLSD", "")
+
+
+def need_tlsd(case):
+    """Skip case where filesvc-tlsd is not part of the build (-Dtls=disabled), by design."""
+    if not TLSD or not os.access(TLSD, os.X_OK):
+        case.skipTest(harness.NOT_APPLICABLE + "filesvc-tlsd is not built")
+
+
+def openssl(*args):
+    p = subprocess.run(["openssl"] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    if p.returncode != 0:
+        raise AssertionError("openssl %s: %s" % (" ".join(args), p.stderr.decode()))
+
+
+class Pki:
+    """A CA, a server certificate for localhost and 127.0.0.1 signed by it (RSA 2048,
+    as most sites have), and one for another host name; keys 0600."""
+
+    def __init__(self, case):
+        self.dir = tempfile.mkdtemp(prefix="filesvc-pki-")
+        case.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        os.chmod(self.dir, 0o755)
+        self.ca = self.path("ca.pem")
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", self.path("ca.key"), "-out", self.ca, "-days", "2",
+                "-subj", "/CN=filesvc test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        self.cert, self.key = self.issue("server", "DNS:localhost,IP:127.0.0.1")
+        self.wrong_cert, self.wrong_key = self.issue("wrong", "DNS:wrong.example")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def issue(self, name, san):
+        key, csr, cert, ext = (self.path(name + s) for s in (".key", ".csr", ".pem", ".ext"))
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+                "-subj", "/CN=" + name)
+        with open(ext, "w") as f:
+            f.write("subjectAltName=%s\nextendedKeyUsage=serverAuth\n"
+                    "basicConstraints=CA:FALSE\n" % san)
+        openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", self.path("ca.key"),
+                "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
+        os.chmod(key, 0o600)
+        os.chmod(cert, 0o644)
+        return cert, key
+
+
+class TlsServer:
+    """filesvc-tlsd under systemd-socket-activate --inetd -a on 127.0.0.1, running
+    command (default: the handler on root); harness.Server's face (host, port, proc,
+    logs, stop), so http_harness's helpers work on it."""
+
+    def __init__(self, pki, command, tlsd_args=(), cert=None, key=None):
+        self.host, self.port = "127.0.0.1", harness.free_port()
+        self.log = harness.PipeLog()
+        args = [harness.SOCKET_ACTIVATE, "--inetd", "-a", "-l", "%s:%d" % (self.host, self.port),
+                TLSD, "--cert", cert or pki.cert, "--key", key or pki.key] + list(tlsd_args)
+        args += ["--"] + list(command)
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self.log.w)
+        self.log.started()
+        harness.wait_port(self.host, self.port, proc=self.proc)
+
+    def logs(self):
+        return self.log.text()
+
+    def stop(self):
+        harness.stop(self.proc)
+        self.log.close()
+
+
+def serve(case, pki, root=None, command=None, tlsd_args=(), **kw):
+    """TlsServer for case's test, stopped at its end; fails the test on a sanitizer
+    report in the shared log."""
+    command = command or [harness.HANDLER, "--root", root]
+    return hh.stopped_at_end(case, TlsServer(pki, command, tlsd_args, **kw))
+
+
+PROBE = "closed the connection"
+
+
+def tlsd_lines(srv):
+    """filesvc-tlsd's log lines, without their priority, less the one its readiness
+    probe (harness.wait_port connects and closes) caused."""
+    lines = [re.sub(r"^<\d>", "", l) for l in srv.logs().split("\n") if "filesvc-tlsd:" in l]
+    probe = [l for l in lines if PROBE in l][:1]
+    return [l for l in lines if l not in probe or lines.index(l) != lines.index(probe[0])]
+
+
+def https(srv, path="/", host="localhost"):
+    return "https://%s:%d%s" % (host, srv.port, path)
+
+
+def client_context(pki):
+    """A client context that trusts the test CA only and checks the host name."""
+    ctx = ssl.create_default_context(cafile=pki.ca)
+    return ctx
+
+
+def connect(srv, pki, host="localhost", timeout=20.0):
+    """A TLS connection to srv, verified against the test CA, as an ssl.SSLSocket."""
+    raw = socket.create_connection((srv.host, srv.port), timeout=timeout)
+    return client_context(pki).wrap_socket(raw, server_hostname=host, suppress_ragged_eofs=False)
+
+
+class Direct:
+    """filesvc-tlsd on one end of a socketpair, its stderr captured; the test holds
+    the other end, plain (self.sock) until it wraps it."""
+
+    def __init__(self, pki, command, tlsd_args=(), env=None, prefix=()):
+        self.sock, theirs = socket.socketpair()
+        self.proc = subprocess.Popen(
+            list(prefix) + [TLSD, "--cert", pki.cert, "--key", pki.key] + list(tlsd_args) + ["--"] +
+            list(command), stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env)
+        theirs.close()
+
+    def tls(self, pki, host="localhost"):
+        """Wrap our end in TLS (SSLSocket), verified against the test CA."""
+        self.sock.settimeout(20)
+        # Unsuppressed, an EOF without close_notify raises: recv() gives b"" only for one.
+        return client_context(pki).wrap_socket(self.sock, server_hostname=host,
+                                               suppress_ragged_eofs=False)
+
+    def finish(self, timeout=30):
+        """Wait for tlsd's exit; (status, stderr text)."""
+        _, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, re.sub(r"(?m)^<\d>", "", err.decode("utf-8", "replace"))
+
+
+def read_all(tls):
+    """Everything a TLS socket (wrapped with suppress_ragged_eofs=False) gives until
+    close_notify; an EOF without one raises ssl.SSLEOFError."""
+    out = b""
+    while True:
+        chunk = tls.recv(1 << 16)
+        if not chunk:
+            return out
+        out += chunk
+
+
+need = hh.need
