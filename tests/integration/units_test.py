@@ -18,15 +18,23 @@ import sys
 import tempfile
 import unittest
 
-from harness import HANDLER, INETD, run_tests
+from harness import HANDLER, INETD, NOT_APPLICABLE, run_tests
+
+# filesvc-tlsd, when this build made it (-Dtls): the TLS pair is installed only then.
+TLSD = os.environ.get("FILESVC_TLSD", "")
 
 ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
 TMPFILES = shutil.which("systemd-tmpfiles") or "/usr/bin/systemd-tmpfiles"
 # The build tree: <build>/handler/filesvc-handler -> <build>/units.
 UNITDIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(HANDLER))), "units")
 UNITS = ["filesvc.socket", "filesvc@.service", "filesvc-inetd.socket", "filesvc-inetd.service"]
-# Exposure ceilings from issue 5.
+TLS_UNITS = ["filesvc-tls.socket", "filesvc-tls@.service"]
+if TLSD:
+    UNITS += TLS_UNITS
+# Exposure ceilings from issue 5 (and issue 22 for the TLS pair).
 TARGETS = {"filesvc@.service": 1.0, "filesvc-inetd.service": 2.0}
+if TLSD:
+    TARGETS["filesvc-tls@.service"] = 1.0
 
 
 def configured_sbindir():
@@ -47,6 +55,8 @@ class UnitsCase(unittest.TestCase):
         os.symlink(os.path.abspath(HANDLER), os.path.join(self.bin, "filesvc-handler"))
         if INETD:
             os.symlink(os.path.abspath(INETD), os.path.join(self.bin, "filesvc-inetd"))
+        if TLSD:
+            os.symlink(os.path.abspath(TLSD), os.path.join(self.bin, "filesvc-tlsd"))
         sbindir = configured_sbindir()
         self.paths = {}
         for name in UNITS:
@@ -80,6 +90,66 @@ class UnitsCase(unittest.TestCase):
                 score = float(m.group(1))
                 print("%s: exposure %.1f %s (target <= %.1f)" % (name, score, m.group(2), ceiling))
                 self.assertLessEqual(score, ceiling, out)
+
+    def test_tls_credentials(self):
+        """The TLS pair: the key and chain come as credentials, tlsd reads them from
+        $CREDENTIALS_DIRECTORY and runs the handler behind it; the preset leaves the
+        socket disabled."""
+        if not TLSD:
+            self.skipTest(NOT_APPLICABLE + "filesvc-tlsd is not built (-Dtls)")
+        with open(self.paths["filesvc-tls@.service"]) as f:
+            unit = f.read()
+        creds = dict(re.findall(r"^LoadCredential=([^:\n]+):(\S+)$", unit, re.M))
+        self.assertEqual(sorted(creds), ["fullchain.pem", "privkey.pem"], unit)
+        for path in creds.values():
+            self.assertTrue(path.endswith("/filesvc/tls/" + os.path.basename(path)), path)
+        m = re.search(r"^ExecStart=(.*)$", unit, re.M)
+        argv = m.group(1).split()
+        self.assertEqual(os.path.basename(argv[0]), "filesvc-tlsd", argv)
+        self.assertIn("${CREDENTIALS_DIRECTORY}/privkey.pem", argv)
+        self.assertIn("${CREDENTIALS_DIRECTORY}/fullchain.pem", argv)
+        after = argv[argv.index("--") + 1:]
+        self.assertEqual(os.path.basename(after[0]), "filesvc-handler", argv)
+        self.assertNotIn("${CREDENTIALS_DIRECTORY}", " ".join(after))
+        preset = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "units",
+                              "filesvc.preset")
+        with open(preset) as f:
+            self.assertIn("disable filesvc-tls.socket", f.read().split("\n"))
+
+    def test_tls_dropin(self):
+        """The supervisor pair's TLS drop-ins (packaging/systemd, shipped as examples):
+        systemd-analyze reads them beside the units, and they must verify, run
+        filesvc-tlsd under filesvc-inetd, and keep the service's exposure."""
+        if not TLSD or not INETD:
+            self.skipTest(NOT_APPLICABLE + "filesvc-tlsd or filesvc-inetd is not built")
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "packaging",
+                           "systemd")
+        for unit in ("filesvc-inetd.service", "filesvc-inetd.socket"):
+            os.mkdir(os.path.join(self.dir, unit + ".d"))
+            with open(os.path.join(src, unit + ".d", "tls.conf")) as f:
+                text = f.read()
+            with open(os.path.join(self.dir, unit + ".d", "tls.conf"), "w") as f:
+                f.write(text.replace("/usr/sbin/", self.bin + "/"))
+            if unit.endswith(".service"):
+                starts = re.findall(r"^ExecStart=(.*)$", text, re.M)
+                self.assertEqual(starts[0], "", "ExecStart= is not reset first")
+                argv = starts[1].split()
+                self.assertEqual([os.path.basename(a) for a in argv if "/" in a
+                                  and "CREDENTIALS" not in a],
+                                 ["filesvc-inetd", "filesvc-tlsd", "filesvc-handler"], argv)
+                self.assertNotIn("--handler-seccomp", argv)
+            else:
+                self.assertIn("\nListenStream=\nListenStream=7443\n", text)
+        rc, out = self.analyze("verify", "--man=no", self.paths["filesvc-inetd.socket"],
+                               self.paths["filesvc-inetd.service"])
+        print("verify with the TLS drop-ins: status %d\n%s" % (rc, out))
+        self.assertEqual((rc, out.strip()), (0, ""))
+        rc, out = self.analyze("security", "--offline=yes", "--no-pager",
+                               self.paths["filesvc-inetd.service"])
+        m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", out)
+        self.assertIsNotNone(m, out)
+        print("filesvc-inetd.service with the TLS drop-in: exposure %s" % m.group(1))
+        self.assertLessEqual(float(m.group(1)), TARGETS["filesvc-inetd.service"], out)
 
     def test_tmpfiles(self):
         if os.geteuid() != 0:
