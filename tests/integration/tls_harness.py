@@ -21,7 +21,7 @@ TLSD = os.environ.get("FILESVC_TLSD", "")
 def handler(root, *extra):
     """The handler's command line on root: the one place the TLS tests build it (as
     root, a handler that demands --allow-root gets it here)."""
-    return [harness.HANDLER, "--root", root] + list(extra)
+    return harness.handler_argv("--root", root, *extra)
 
 
 def need_tlsd(case):
