@@ -77,7 +77,7 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *ret_fd)
 		err = errno;
 	}
 	if (err != 0) {
-		(void)close(fd);	/* nothing was sent on it */
+		io_close_unwritten(fd);
 		return -err;
 	}
 	/* Requests are whole lines written at once; Nagle would only delay pipelining. */

@@ -361,7 +361,7 @@ main(int argc, char *argv[])
 	pool_close(&f);
 	free(f.buf);
 	if (outdir != AT_FDCWD)
-		(void)close(outdir);	/* a directory fd */
+		io_close_unwritten(outdir);
 	free(opt.urls);
 	free(opt.outputs);
 	return status;

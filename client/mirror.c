@@ -133,7 +133,7 @@ dir_open(int top, const char *rel)
 	for (c = strtok_r(buf, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
 		next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		err = errno;
-		(void)close(fd);	/* read-only */
+		io_close_unwritten(fd);
 		if (next == -1)
 			return -err;
 		fd = next;
@@ -355,7 +355,7 @@ mirror_list(struct mirror *m, const struct mitem *it, const struct answer *a)
 		return conn_skip(&m->f->conn);
 	}
 	r = list_body(m->f, a, entry_queue, &lc);
-	(void)close(lc.dfd);	/* a directory fd: nothing written through it needs flushing */
+	io_close_unwritten(lc.dfd);
 	return r;
 }
 
@@ -365,7 +365,7 @@ file_skip(struct mirror *m, int status, int dfd)
 {
 	mirror_fail(m, status);
 	if (dfd >= 0)
-		(void)close(dfd);	/* a directory fd */
+		io_close_unwritten(dfd);
 	return m->f->conn.st.fd >= 0 ? conn_skip(&m->f->conn) : status;
 }
 
@@ -420,7 +420,7 @@ mirror_file(struct mirror *m, struct mitem *it, const struct answer *a)
 		output_abort(&o);
 		if (r == FGET_WRITE)
 			return file_skip(m, r, dfd);
-		(void)close(dfd);	/* a directory fd */
+		io_close_unwritten(dfd);
 		return r;
 	}
 	if ((r = output_finish(&o, &it->rm)) != 0)
@@ -428,7 +428,7 @@ mirror_file(struct mirror *m, struct mitem *it, const struct answer *a)
 	else
 		m->files_done++;
 	tree_label(m);
-	(void)close(dfd);	/* a directory fd */
+	io_close_unwritten(dfd);
 	return 0;
 }
 
@@ -607,6 +607,6 @@ mirror_run(struct fget *f, const struct url *u, int outdir)
 	}
 	if (r == 0)
 		tree_summary(&m, shown);
-	(void)close(m.top);	/* a directory fd */
+	io_close_unwritten(m.top);
 	return r != 0 ? r : m.status;
 }

@@ -73,7 +73,7 @@ open_in_place(struct output *o)
 		o->fd = fd;
 		return 0;
 	}
-	(void)close(fd);	/* replaced by a regular file meanwhile: use NAME.part */
+	io_close_unwritten(fd);	/* replaced by a regular file meanwhile: use NAME.part */
 	return 0;
 }
 
@@ -287,11 +287,11 @@ meta_read(const struct output *o, int fd, struct remote *ret)
 	if (sfd == -1)
 		return -errno;
 	if (!ours(sfd, &st)) {
-		(void)close(sfd);	/* read-only */
+		io_close_unwritten(sfd);
 		return -EPERM;
 	}
 	sl = read(sfd, s, sizeof(s));
-	(void)close(sfd);	/* read-only */
+	io_close_unwritten(sfd);
 	return sl > 0 ? sidecar_parse(s, (size_t)sl, ret) : -EINVAL;
 }
 
@@ -364,7 +364,7 @@ output_part_offset(const struct output *o, const struct remote *rm)
 	/* Only a partial download of this very version is continued. */
 	same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && meta_read(o, fd, &m) == 0 &&
 	    m.size == rm->size && m.mtime == rm->mtime && (uint64_t)st.st_size <= rm->size;
-	(void)close(fd);	/* read-only */
+	io_close_unwritten(fd);
 	/* Say which, as wget does: a silent restart looks like a lost download. */
 	if (same) {
 		off = (uint64_t)st.st_size;
@@ -510,7 +510,7 @@ output_finish(struct output *o, const struct remote *rm)
 	    (what = "set the mtime of", futimens(fd, ts)) == -1 ||
 	    (what = "sync", fsync(fd)) == -1) {
 		log_msg(LOG_ERR, errno, "cannot %s %s", what, o->shown_part);
-		(void)close(fd);	/* already failed */
+		(void)close(fd);	/* already failed, and said so: a second error adds nothing */
 		return FGET_WRITE;
 	}
 	if (close(fd) == -1) {
@@ -530,7 +530,9 @@ output_abort(struct output *o)
 {
 	if (o->kind != OUT_FILE || o->fd < 0)
 		return;
-	(void)close(o->fd);	/* nothing more will be written; the data is already there */
+	/* What NAME.part holds is kept for -C -: a write the filesystem lost is said. */
+	if (close(o->fd) == -1)
+		log_msg(LOG_ERR, errno, "cannot write %s", o->shown_part);
 	o->fd = -1;
 }
 
@@ -542,7 +544,7 @@ output_close(struct output *o)
 
 	output_abort(o);
 	if (o->dirfd_owned) {
-		(void)close(o->dirfd);	/* a directory fd */
+		io_close_unwritten(o->dirfd);
 		o->dirfd_owned = false;
 	}
 	if (o->kind != OUT_STREAM || fd < 0 || fd == STDOUT_FILENO)

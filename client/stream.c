@@ -50,7 +50,7 @@ stream_open(struct stream *s, int fd, bool tls, const struct options *opt, const
 	stream_init(s);
 	s->fd = fd;
 	if (tls && (r = start_tls(s, opt, host, shown, deadline)) != 0) {
-		(void)close(fd);	/* nothing of ours was sent on it */
+		io_close_unwritten(fd);
 		stream_init(s);
 		return r;
 	}
@@ -111,6 +111,6 @@ stream_close(struct stream *s)
 	if (s->tls != NULL)
 		tls_close(s->tls);
 #endif
-	(void)close(s->fd);	/* the server sees EOF: the protocol's way to end */
+	io_close_unwritten(s->fd);	/* the server sees EOF: the protocol's way to end */
 	stream_init(s);
 }

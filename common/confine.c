@@ -16,6 +16,7 @@
 
 #include "confine.h"
 #include "fs-limits.h"
+#include "io.h"
 #include "path.h"
 
 /* Depth of the fd stack in the walk: deeper paths get -ENAMETOOLONG. */
@@ -41,7 +42,7 @@ void
 confine_close(struct confine *c)
 {
 	if (c->rootfd >= 0)
-		(void)close(c->rootfd);	/* a read-only directory fd has nothing to flush */
+		io_close_unwritten(c->rootfd);
 	c->rootfd = -1;
 }
 
@@ -121,7 +122,7 @@ static void
 walk_free(struct walk *w)
 {
 	while (w->depth > 0)
-		(void)close(w->fds[--w->depth]);	/* O_PATH fds: close cannot lose data */
+		io_close_unwritten(w->fds[--w->depth]);
 	while (w->nseg > 1)
 		free(w->seg[--w->nseg].s);
 }
@@ -201,7 +202,7 @@ open_here(int dirfd, const char *name, int flags, struct stat *st)
 	if (fstat(fd, st) == -1) {
 		int e = errno;
 
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return -e;
 	}
 	return fd;
@@ -223,7 +224,7 @@ open_last(int dirfd, const char *name, int flags, struct stat *st)
 			return fd;
 		if ((fd = open_here(dirfd, name, O_PATH, st)) < 0 || S_ISLNK(st->st_mode))
 			return fd;
-		(void)close(fd);
+		io_close_unwritten(fd);
 	}
 	return -EAGAIN;
 }
@@ -237,7 +238,7 @@ walk_step(struct walk *w, const char *name, bool last, int flags)
 	if (strcmp(name, "..") == 0) {
 		if (w->depth == 0)
 			return -EXDEV;	/* climbing above the root */
-		(void)close(w->fds[--w->depth]);
+		io_close_unwritten(w->fds[--w->depth]);
 		return 0;
 	}
 	/* Reached through a link ("." and ".." are gone by now): hidden means hidden. */
@@ -251,7 +252,7 @@ walk_step(struct walk *w, const char *name, bool last, int flags)
 		return fd;
 	if (S_ISLNK(st.st_mode)) {
 		r = walk_follow(w, fd);
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return r;
 	}
 	if (last) {
@@ -259,7 +260,7 @@ walk_step(struct walk *w, const char *name, bool last, int flags)
 		return 0;
 	}
 	if (w->depth == WALK_DEPTH_MAX) {
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return -ENAMETOOLONG;
 	}
 	w->fds[w->depth++] = fd;

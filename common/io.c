@@ -138,3 +138,12 @@ io_set_nonblock(int fd, int on)
 		return -errno;
 	return 0;
 }
+
+void
+io_close_unwritten(int fd)
+{
+	int e = errno;
+
+	(void)close(fd);	/* io.h says why the result is not needed and EINTR is not retried */
+	errno = e;
+}

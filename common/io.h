@@ -38,4 +38,19 @@ int io_fds_ensure_open(void);
 /* Set or clear O_NONBLOCK. */
 int io_set_nonblock(int fd, int on);
 
+/*
+ * Close fd where close() has nothing left to report: a descriptor opened
+ * read-only, O_PATH or as a directory, one never written through, or a
+ * socket, pipe, epoll, eventfd, signalfd or the like, whose writes were
+ * complete when write() returned.  What close() can report that matters
+ * is a write error a filesystem kept back until now (NFS, delayed
+ * allocation on a full disk); such descriptors hold none, and its other
+ * errors leave nothing to do.  On Linux the descriptor is released even
+ * when close() fails, EINTR included: it is never retried, because the
+ * number may already belong to another open().  errno is preserved.
+ * A file whose written data must be known flushed is closed with close()
+ * and its result checked, never with this.
+ */
+void io_close_unwritten(int fd);
+
 #endif

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "landlock.h"
 
 /* Access rights newer than Debian 12's kernel headers (ABI 3 and 5). */
@@ -57,7 +58,7 @@ add_proc(int ruleset)
 	if (proc < 0)
 		return 0;	/* no /proc: LeakSanitizer fails as it would without us */
 	r = add_rule(ruleset, proc, FS_LANDLOCK_READ);
-	(void)close(proc);
+	io_close_unwritten(proc);
 	return r;
 }
 #endif
@@ -84,6 +85,6 @@ landlock_restrict(int dirfd, uint64_t allowed)
 #endif
 	if (r == 0 && syscall(SYS_landlock_restrict_self, fd, 0) == -1)
 		r = -errno;
-	(void)close(fd);	/* the restriction holds without the ruleset fd */
+	io_close_unwritten(fd);	/* the restriction holds without the ruleset fd */
 	return r == 0 ? 1 : r;
 }

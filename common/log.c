@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fs-limits.h"
+#include "io.h"
 #include "log.h"
 #include "pct.h"
 
@@ -103,7 +104,7 @@ log_to_syslog(void)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
 		e = errno;
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return -e;
 	}
 	logfd = fd;

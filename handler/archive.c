@@ -20,6 +20,7 @@
 
 #include "archive.h"
 #include "httpcond.h"
+#include "io.h"
 #include "log.h"
 #include "pct.h"
 #include "tar.h"
@@ -188,7 +189,7 @@ walk_entry(struct snapshot *w, const struct dirlist *d, size_t i, uint32_t paren
 			t->n--;
 		}
 	}
-	(void)close(fd);	/* read-only or O_PATH: nothing to lose */
+	io_close_unwritten(fd);
 	return r < 0 ? r : 0;
 }
 
@@ -373,7 +374,7 @@ member_open(const struct snapshot *w, const struct target *top, size_t i)
 	    (uint64_t)st.st_ino == e->ino && (uint64_t)st.st_size == e->size &&
 	    st.st_mtim.tv_sec == e->mtime && (uint32_t)st.st_mtim.tv_nsec == e->mtime_ns)
 		return fd;
-	(void)close(fd);
+	io_close_unwritten(fd);
 	return -ESTALE;
 }
 
@@ -427,7 +428,7 @@ send_data(const struct snapshot *w, const struct target *top, size_t i, struct w
 		} else if ((r = flush(win, true)) == 0) {
 			r = reply_file(win->s, fd, from, to - from);	/* a failure sets s->gone */
 		}
-		(void)close(fd);	/* read-only: close cannot lose data */
+		io_close_unwritten(fd);
 		if (r < 0) {
 			(void)flush(win, false);	/* end inside this member, as above */
 			win->s->gone = true;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "handler.h"
+#include "io.h"
 #include "log.h"
 
 _Static_assert(sizeof(struct dirlist_entry) == 32, "the sort moves whole entries, several times each");
@@ -127,7 +128,7 @@ entry_stat(struct session *s, int dirfd, struct target *t, const char *name, str
 			/* Out of descriptors or memory says nothing of the link: fail, never drop it. */
 			return fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM || fd == -EAGAIN ? fd : 0;
 		ok = fstat(fd, st) == 0;
-		(void)close(fd);
+		io_close_unwritten(fd);
 		if (!ok)
 			return 0;
 	}

@@ -13,6 +13,7 @@
 #include "archive.h"
 #include "httpcond.h"
 #include "httpreply.h"
+#include "io.h"
 #include "mime.h"
 #include "pct.h"
 
@@ -211,7 +212,7 @@ answer_index(struct session *s, struct exchange *x, struct target *t)
 		answer_file(s, x, fd, &st, s->opt->index);
 		served = true;
 	}
-	(void)close(fd);	/* read-only: close cannot lose data */
+	io_close_unwritten(fd);
 	return served;
 }
 
@@ -242,5 +243,5 @@ httpget_answer(struct session *s, struct exchange *x)
 		httpreply_error(s, x, 404, NULL);	/* "file/" names no directory */
 	else if (!S_ISDIR(st.st_mode))
 		answer_file(s, x, fd, &st, t.n > 0 ? t.comp[t.n - 1] : "");
-	(void)close(fd);	/* read-only: close cannot lose data */
+	io_close_unwritten(fd);
 }

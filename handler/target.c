@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "handler.h"
+#include "io.h"
 #include "path.h"
 
 enum fs_status
@@ -25,11 +26,11 @@ target_open(struct session *s, const char *path, size_t len, struct target *t, i
 		return status_from_errno(-fd);
 	if (fstat(fd, st) == -1) {
 		r = errno;
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return status_from_errno(r);
 	}
 	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) {
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return FS_E403;
 	}
 	*ret_fd = fd;

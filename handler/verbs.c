@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "handler.h"
+#include "io.h"
 #include "verbs.h"
 
 enum fs_status
@@ -23,7 +24,7 @@ verb_stat(struct session *s, const struct request *req)
 	status = target_open(s, req->path, req->path_len, &t, O_PATH, &fd, &st);
 	if (status != FS_OK)
 		return status;
-	(void)close(fd);	/* O_PATH: nothing to lose */
+	io_close_unwritten(fd);
 	n = snprintf(hdr, sizeof(hdr), "OK 0 type=%c size=%" PRIu64 " mtime=%" PRId64 "\n",
 	    S_ISDIR(st.st_mode) ? 'd' : 'f', target_size(&st), (int64_t)st.st_mtim.tv_sec);
 	(void)reply_header(s, hdr, (size_t)n, 0);
@@ -47,7 +48,7 @@ verb_get(struct session *s, const struct request *req)
 		return status;
 	size = target_size(&st);
 	if (S_ISDIR(st.st_mode) || req->offset > size) {
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return S_ISDIR(st.st_mode) ? FS_E400 : FS_E416;
 	}
 	count = size - req->offset;
@@ -57,7 +58,7 @@ verb_get(struct session *s, const struct request *req)
 	    count, size, (int64_t)st.st_mtim.tv_sec);
 	if (reply_header(s, hdr, (size_t)n, count) == 0 && count > 0)
 		(void)reply_file(s, fd, req->offset, count);	/* a failure sets s->gone */
-	(void)close(fd);	/* read-only: close cannot lose data */
+	io_close_unwritten(fd);
 	return FS_OK;
 }
 
@@ -90,12 +91,12 @@ verb_list(struct session *s, const struct request *req)
 	if (status != FS_OK)
 		return status;
 	if (!S_ISDIR(st.st_mode)) {
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return FS_E400;		/* as GET of a directory is */
 	}
 	if ((r = dirlist_load(s, fd, &t, &d, false)) == 0)
 		list_send(s, &d);
-	(void)close(fd);
+	io_close_unwritten(fd);
 	dirlist_free(&d);
 	return r == 0 ? FS_OK : (r == -EFBIG ? FS_E500 : status_from_errno(-r));
 }

@@ -181,7 +181,7 @@ source_refuse(struct supervisor *sv, const struct addr_text *remote, int fd)
 	    sv->opt->max_per_source);
 	sv->refused++;
 	report_changed(sv);
-	(void)close(fd);	/* protocol-agnostic: we say nothing, we only close */
+	io_close_unwritten(fd);	/* protocol-agnostic: we say nothing, we only close */
 }
 
 void
@@ -198,7 +198,7 @@ admit_conn(struct supervisor *sv, const struct listener *l, int fd,
 	if ((r = addr_source_key((const struct sockaddr *)ss, len, &key)) < 0 ||
 	    (r = addresses(l, fd, (const struct sockaddr *)ss, len, t)) < 0) {
 		log_msg(LOG_ERR, -r, "%s: cannot read a connection's addresses", l->name);
-		(void)close(fd);	/* nothing was written to it */
+		io_close_unwritten(fd);
 		return;
 	}
 	if (conntab_source_full(&sv->conns, &key)) {
@@ -207,7 +207,7 @@ admit_conn(struct supervisor *sv, const struct listener *l, int fd,
 	}
 	if ((s = conntab_reserve(&sv->conns, &key)) == NULL) {	/* admit_full() said there was room */
 		log_msg(LOG_ERR, 0, "connection table inconsistent: %zu live", sv->conns.live);
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return;
 	}
 	s->peer = t[0];

@@ -68,7 +68,7 @@ bind_one(const struct addrinfo *ai, const struct options *opt)
 	if (r == 0 && listen(fd, (int)opt->backlog) == -1)
 		r = -errno;
 	if (r < 0) {
-		(void)close(fd);	/* never used: nothing to flush */
+		io_close_unwritten(fd);
 		return r;
 	}
 	return fd;
@@ -174,6 +174,6 @@ listen_close(struct supervisor *sv)
 
 	/* Closing also drops each from the epoll set; the backlog is reset. */
 	for (i = 0; i < sv->nls; i++)
-		(void)close(sv->ls[i].fd);	/* a listening socket has nothing to flush */
+		io_close_unwritten(sv->ls[i].fd);
 	sv->nls = 0;
 }

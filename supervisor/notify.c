@@ -26,6 +26,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "notify.h"
 #include "sv-config.h"
@@ -52,7 +53,7 @@ notify_connect(const char *name)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, salen) == -1) {
 		e = errno;
-		(void)close(fd);	/* never connected: nothing to lose */
+		io_close_unwritten(fd);
 		return -e;
 	}
 	return fd;
@@ -120,7 +121,7 @@ notify_close(struct notify *n)
 	if (n->lib != NULL)
 		(void)dlclose(n->lib);	/* only fails for a handle we do not hold */
 	if (n->fd >= 0)
-		(void)close(n->fd);	/* a datagram socket: nothing buffered to lose */
+		io_close_unwritten(n->fd);
 	*n = (struct notify){ .fd = -1 };
 }
 
@@ -144,7 +145,7 @@ void
 notify_close(struct notify *n)
 {
 	if (n->fd >= 0)
-		(void)close(n->fd);	/* a datagram socket: nothing buffered to lose */
+		io_close_unwritten(n->fd);
 	*n = (struct notify){ .fd = -1 };
 }
 

@@ -55,7 +55,7 @@ unproxied_close(struct supervisor *sv, struct pending *p, int err, const char *w
 		addr_peer(&t, peer, sizeof(peer));
 	log_msg(LOG_WARNING, err, "%s: %s: closed", peer, why);
 	sv->unproxied++;
-	(void)close(release(sv, p));	/* we never wrote to it */
+	io_close_unwritten(release(sv, p));
 }
 
 void
@@ -67,7 +67,7 @@ proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
 
 	if (p == NULL) {	/* the accept loop stops at the cap: cannot happen */
 		log_msg(LOG_ERR, 0, "no slot for a connection waiting for its PROXY header");
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return;
 	}
 	p->listener = listener;
@@ -82,7 +82,7 @@ proxyin_accepted(struct supervisor *sv, uint32_t listener, int fd,
 	if (epoll_ctl(sv->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		log_msg(LOG_ERR, errno, "cannot add a connection to the epoll set");
 		pending_remove(&sv->pend, p);
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return;
 	}
 	timer_update(sv);
@@ -108,7 +108,7 @@ start(struct supervisor *sv, struct pending *p, const struct proxy_info *info)
 	/* The child gets the socket as it would without the option: blocking. */
 	if ((r = io_set_nonblock(fd, 0)) < 0) {
 		log_msg(LOG_ERR, -r, "cannot make a connection blocking");
-		(void)close(fd);
+		io_close_unwritten(fd);
 		return;
 	}
 	admit_conn(sv, l, fd, &ss, len);

@@ -17,6 +17,7 @@
 
 #include "fs-limits.h"
 #include "inetd.h"
+#include "io.h"
 #include "log.h"
 
 /* epoll tags: a listener's index, or one of these, or SV_TAG_PENDING and up. */
@@ -166,11 +167,10 @@ serve(struct supervisor *sv)
 void
 serve_close(struct supervisor *sv)
 {
-	/* Nothing is buffered in any of these: a failed close loses nothing. */
-	(void)close(sv->proxyfd);
-	(void)close(sv->statusfd);
-	(void)close(sv->stopfd);
-	(void)close(sv->pausefd);
-	(void)close(sv->epfd);
-	(void)close(sv->sigfd);
+	io_close_unwritten(sv->proxyfd);
+	io_close_unwritten(sv->statusfd);
+	io_close_unwritten(sv->stopfd);
+	io_close_unwritten(sv->pausefd);
+	io_close_unwritten(sv->epfd);
+	io_close_unwritten(sv->sigfd);
 }

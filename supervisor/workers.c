@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "workers.h"
 #include "sysfilter.h"
 
@@ -101,7 +102,7 @@ worker_main(void *arg)
 
 		spawn_set_peer(&w->env, &j->remote, &j->local);
 		j->err = -spawn_start(p->sp, &w->env, j->fd, &j->pid);
-		(void)close(j->fd);	/* the child holds it now (or nobody) */
+		io_close_unwritten(j->fd);	/* the child holds it now (or nobody) */
 		j->fd = -1;
 		job_done(p, idx);
 	}
@@ -142,7 +143,7 @@ jobs_free(struct workers *p)
 	for (i = 0; i < p->nworkers; i++)
 		spawn_env_fini(&p->worker[i].env);
 	if (p->donefd >= 0)
-		(void)close(p->donefd);
+		io_close_unwritten(p->donefd);
 	free(p->job);
 	free(p->todo.idx);
 	free(p->done.idx);

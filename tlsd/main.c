@@ -122,7 +122,7 @@ stderr_to_null(void)
 		return -errno;
 	if (dup2(fd, STDERR_FILENO) == -1)
 		r = -errno;
-	(void)close(fd);	/* /dev/null: nothing to flush */
+	io_close_unwritten(fd);
 	return r;
 }
 
@@ -146,7 +146,7 @@ serve(struct tlsd *t)
 		log_msg(LOG_ERR, -r, "cannot confine the relay: the kernel refused %s", layer);
 	else
 		relay_run(t);
-	(void)close(t->child_fd);	/* the command sees EOF, or EPIPE, and ends */
+	io_close_unwritten(t->child_fd);	/* the command sees EOF, or EPIPE, and ends */
 	status = spawn_wait(t);
 	return end(t, r < 0 ? FS_EXIT_FAIL : status);
 }

@@ -159,11 +159,11 @@ spawn_command(struct tlsd *t)
 	}
 	r = spawn_on(sv[1], t->opt->argv, envp, &t->child);
 	free(envp);
-	(void)close(sv[1]);	/* the command holds it now: its exit is our EOF */
+	io_close_unwritten(sv[1]);	/* the command holds it now: its exit is our EOF */
 	if (r == 0)
 		r = io_set_nonblock(sv[0], 1);
 	if (r < 0) {
-		(void)close(sv[0]);
+		io_close_unwritten(sv[0]);
 		return r;
 	}
 	t->child_fd = sv[0];

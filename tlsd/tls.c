@@ -63,7 +63,7 @@ pem_slurp(const char *path)
 			len += (size_t)n;
 		else if (errno != EINTR)
 			e = errno;
-	(void)close(fd);	/* read-only: nothing to lose */
+	io_close_unwritten(fd);
 	if (e == 0 && len == FS_TLS_PEM_MAX)
 		e = EFBIG;
 	if (e == 0 && (bio = BIO_new(BIO_s_mem())) != NULL &&

@@ -239,6 +239,23 @@ START_TEST(set_nonblock)
 }
 END_TEST
 
+/* The descriptor is gone afterwards, and a caller's saved errno survives, failure or not. */
+START_TEST(close_unwritten)
+{
+	char c;
+
+	errno = ENOSPC;
+	io_close_unwritten(fds[1]);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(fcntl(fds[1], F_GETFD), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(read(fds[0], &c, 1), 0);	/* the only writer is closed: EOF */
+	errno = ENOSPC;
+	io_close_unwritten(-1);	/* close() fails with EBADF */
+	ck_assert_int_eq(errno, ENOSPC);
+}
+END_TEST
+
 /* Each test runs in its own process (Check forks), so closing fd 0 here is ours. */
 START_TEST(fds_ensure_open)
 {
@@ -268,6 +285,7 @@ unit_suite(void)
 	tcase_add_test(p, wait_eintr_keeps_deadline);
 	tcase_add_test(p, write_all_pipe_reader_gone);
 	tcase_add_test(p, set_nonblock);
+	tcase_add_test(p, close_unwritten);
 	suite_add_tcase(s, p);
 
 	tcase_add_checked_fixture(sp, pair_setup, close_both);
