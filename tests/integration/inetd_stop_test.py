@@ -31,13 +31,22 @@ class OtherSignals(InetdCase):
         c = srv.connect()
         self.addCleanup(c.close)
         self.check_served(c)  # its handler waits for the next request: one live connection
-        srv.proc.send_signal(signal.SIGUSR1)
-        srv.wait_log(r"^<5>filesvc-inetd: status: 1 connections \(at most 100\), 1 started, "
-                     r"0 over the per-source cap, 0 failed to start$")
+        # A spawn is counted when its thread reports back, which can come after the
+        # handler has answered (the thread may not have run since posix_spawn
+        # returned): ask until it has.
+        want = (r"^<5>filesvc-inetd: status: 1 connections \(at most 100\), 1 started, "
+                r"0 over the per-source cap, 0 failed to start$")
+        for asked in range(1, 51):
+            srv.proc.send_signal(signal.SIGUSR1)
+            srv.wait_log(r"^<5>filesvc-inetd: status: ", count=asked)
+            if srv.matching(want):
+                break
+            time.sleep(0.1)
+        self.assertTrue(srv.matching(want), srv.log())
         srv.proc.send_signal(signal.SIGUSR2)
         srv.proc.send_signal(signal.SIGHUP)
         srv.proc.send_signal(signal.SIGUSR1)  # read after the other two, or we died of them
-        srv.wait_log(r"^<5>filesvc-inetd: status: ", count=2)
+        srv.wait_log(r"^<5>filesvc-inetd: status: ", count=asked + 1)
         self.assertIsNone(srv.proc.poll())
         self.check_served(c)
         with srv.connect() as d:
