@@ -6,13 +6,17 @@ the suite must run on a fresh Debian 12 with nothing but the build
 dependencies installed.
 """
 
+import array
+import fcntl
 import hashlib
 import os
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 import unittest
@@ -235,8 +239,11 @@ class PipeLog:
 
     def _drain(self):
         while True:
-            chunk = os.read(self.r, 65536)
+            select.select([self.r], [], [])
+            # Read under the lock: text() then sees every byte a writer wrote
+            # before it (in data, or still in the pipe, which it waits out).
             with self.lock:
+                chunk = os.read(self.r, 65536)
                 self.data += chunk
                 self.eof = not chunk
                 self.lock.notify_all()
@@ -256,8 +263,18 @@ class PipeLog:
                         self.data.decode("utf-8", "replace")))
                 self.lock.wait(left)
 
+    def unread(self):
+        """Bytes written to the pipe and not yet drained."""
+        n = array.array("i", [0])
+        fcntl.ioctl(self.r, termios.FIONREAD, n)
+        return n[0]
+
     def text(self):
+        """What was logged so far, including all a process wrote before it exited."""
         with self.lock:
+            deadline = time.monotonic() + 5
+            while not self.eof and self.unread() > 0 and time.monotonic() < deadline:
+                self.lock.wait(0.05)
             return self.data.decode("utf-8", "replace")
 
     def close(self):
