@@ -232,6 +232,8 @@ int reply_buffer(struct session *s, const char *buf, size_t len);
 /* Part of a body: more says more follows at once (MSG_MORE on a socket). */
 int reply_part(struct session *s, const char *buf, size_t len, bool more);
 int reply_file(struct session *s, int fd, uint64_t offset, uint64_t count);
+/* Protocol 1's error answer, "ERR code text", which has no body. */
+int reply_err(struct session *s, int code, const char *text);
 
 /* One log line for a request: code 0 is shown as OK (protocol 1's success). */
 void reply_log(struct session *s, const char *method, const char *path, size_t len, int code);

@@ -4,7 +4,6 @@
  * non-zero; a broken promise (a short body) closes.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include "handler.h"
@@ -15,10 +14,7 @@
 static void
 send_error(struct session *s, enum fs_status status)
 {
-	char line[128];
-	int n = snprintf(line, sizeof(line), "ERR %d %s\n", (int)status, status_text(status));
-
-	(void)reply_header(s, line, (size_t)n, 0);	/* a failure sets s->gone */
+	(void)reply_err(s, (int)status, status_text(status));	/* a failure sets s->gone */
 }
 
 /* Answer one parsed request; false when the connection ends after it. */

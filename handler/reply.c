@@ -42,6 +42,20 @@ reply_header(struct session *s, const char *header, size_t len, uint64_t body)
 	return gone_if(s, io_send_all(s->out, header, len, flags, (int)s->opt->timeout_s * 1000));
 }
 
+/* The texts are ours (status_text(), session_refuse()'s reasons), short by design. */
+#define REPLY_ERR_LINE_MAX	128
+
+int
+reply_err(struct session *s, int code, const char *text)
+{
+	char line[REPLY_ERR_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "ERR %d %s\n", code, text);
+
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = snprintf(line, sizeof(line), "ERR %d\n", code);	/* never cut mid-line */
+	return reply_header(s, line, (size_t)n, 0);
+}
+
 int
 reply_part(struct session *s, const char *buf, size_t len, bool more)
 {

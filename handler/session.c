@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -98,8 +97,6 @@ void
 session_refuse(struct session *s, int code, const char *reason)
 {
 	enum dialect d = s->opt->dialect;
-	char line[128];
-	int n;
 
 	if (d == DIALECT_AUTO)
 		d = first_line_dialect(s);
@@ -107,8 +104,7 @@ session_refuse(struct session *s, int code, const char *reason)
 	if (d == DIALECT_HTTP) {
 		httpreply_refuse(s, code, reason);
 	} else {
-		n = snprintf(line, sizeof(line), "ERR %d %s\n", code, reason);
-		(void)reply_header(s, line, (size_t)n, 0);	/* a failure sets s->gone */
+		(void)reply_err(s, code, reason);	/* a failure sets s->gone */
 	}
 }
 
