@@ -254,6 +254,20 @@ class Relay(TlsCase):
         tls.shutdown(socket.SHUT_WR)
         self.assertEqual(d.finish()[0], 0)
 
+    def test_tcp_nodelay(self):
+        # Nagle would hold a response's second record until the client's delayed ACK.
+        # Seen from tlsd's own descriptor: nothing on the wire tells, but the timing.
+        if os.geteuid() != 0:
+            self.skipTest(harness.NOT_APPLICABLE + "needs root to look into tlsd's fds")
+        d = th.Direct(self.pki, ["cat"], tcp=True)
+        tls = d.tls(self.pki)
+        tls.sendall(b"ping\n")
+        self.assertEqual(tls.recv(5), b"ping\n")
+        with th.pidfd_getfd(d.proc.pid, 1) as s:
+            self.assertEqual(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
+        tls.shutdown(socket.SHUT_WR)
+        self.assertEqual(d.finish(), (0, ""))
+
     def test_nothing_relayed_unconfined(self):
         # A container's filter refusing Landlock (deny_landlock, as systemd-nspawn 252's):
         # tlsd says so, relays nothing, and exits 1; the command sees its input end.
