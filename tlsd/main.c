@@ -199,6 +199,8 @@ main(int argc, char *argv[])
 	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
 		die(FS_EXIT_FAIL, errno, "cannot reset SIGCHLD");
 	peer_describe(t.peer, sizeof(t.peer));
+	if ((r = lockdown_nodump()) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot make the process non-dumpable");
 	if ((t.ctx = tls_context(&opt)) == NULL)
 		return FS_EXIT_FAIL;	/* logged, naming the file */
 	if ((r = lockdown_early()) < 0)

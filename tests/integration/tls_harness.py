@@ -145,10 +145,11 @@ class Direct:
     """filesvc-tlsd on one end of a socketpair (tcp: of a loopback TCP connection), its
     stderr captured; the test holds the other end, plain (self.sock) until it wraps it."""
 
-    def __init__(self, pki, command, tlsd_args=(), env=None, prefix=(), tcp=False):
+    def __init__(self, pki, command, tlsd_args=(), env=None, prefix=(), tcp=False, key=None):
         self.sock, theirs = tcp_pair() if tcp else socket.socketpair()
         self.proc = subprocess.Popen(
-            list(prefix) + [TLSD, "--cert", pki.cert, "--key", pki.key] + list(tlsd_args) + ["--"] +
+            list(prefix) + [TLSD, "--cert", pki.cert, "--key", key or pki.key] + list(tlsd_args) +
+            ["--"] +
             list(command), stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env)
         theirs.close()
 
