@@ -134,9 +134,10 @@ stderr_to_null(void)
  * gives: a header record, then a body record, often.  Under Nagle's
  * algorithm the second waits for the client's ACK of the first, which
  * the client delays: a stall per keep-alive request
- * (bench/results/2026-12-07-0802-tls.md).  Records are already as large
- * as TLS allows, so there is nothing for Nagle to coalesce.  A pipe or
- * Unix socket (tests, s6-ipcserver) has no such option: not an error.
+ * (bench/results/2026-12-07-0802-tls.md).  Each write is a whole record
+ * already, up to TLS's 16 KiB: Nagle could only merge a short one into
+ * the next by waiting.  A pipe or Unix socket (tests, s6-ipcserver) has
+ * no such option: not an error.
  */
 static void
 connection_nodelay(void)
