@@ -147,10 +147,10 @@ class Direct:
 
     def __init__(self, pki, command, tlsd_args=(), env=None, prefix=(), tcp=False, key=None):
         self.sock, theirs = tcp_pair() if tcp else socket.socketpair()
+        tlsd = [TLSD, "--cert", pki.cert, "--key", key or pki.key] + list(tlsd_args)
         self.proc = subprocess.Popen(
-            list(prefix) + [TLSD, "--cert", pki.cert, "--key", key or pki.key] + list(tlsd_args) +
-            ["--"] +
-            list(command), stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env)
+            list(prefix) + tlsd + ["--"] + list(command), stdin=theirs, stdout=theirs,
+            stderr=subprocess.PIPE, env=env)
         theirs.close()
 
     def tls(self, pki, host="localhost"):
