@@ -262,6 +262,7 @@ class Relay(TlsCase):
             self.skipTest(harness.NOT_APPLICABLE + "needs root to look into tlsd's fds")
         d = th.Direct(self.pki, ["cat"], tcp=True)
         tls = d.tls(self.pki)
+        self.addCleanup(tls.close)
         tls.sendall(b"ping\n")
         self.assertEqual(tls.recv(5), b"ping\n")
         with th.pidfd_getfd(d.proc.pid, 1) as s:
@@ -281,6 +282,7 @@ class Relay(TlsCase):
         nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
         d = th.Direct(self.pki, ["cat"], prefix=nobody, key=key)
         tls = d.tls(self.pki)
+        self.addCleanup(tls.close)
         tls.sendall(b"ping\n")
         self.assertEqual(tls.recv(5), b"ping\n")
         child = harness.children(d.proc.pid)
