@@ -1,7 +1,8 @@
 /*
- * filesvc-tlsd's confinement.  Before the spawn it can only set
- * no_new_privs: a Landlock domain or seccomp filter would pass to the
- * command, which must exec and open files.  After the spawn it needs
+ * filesvc-tlsd's confinement.  Before the key is read it makes itself
+ * non-dumpable.  Before the spawn it can only set no_new_privs: a
+ * Landlock domain or seccomp filter would pass to the command, which
+ * must exec and open files.  After the spawn it needs
  * neither: Landlock takes every file access, seccomp every system call
  * but the relay's (common/sysfilter.c, FS_FILTER_RELAY).
  */
@@ -12,6 +13,20 @@
 #include "log.h"
 #include "sysfilter.h"
 #include "tlsd.h"
+
+int
+lockdown_nodump(void)
+{
+	/*
+	 * The key is about to be in our memory.  Non-dumpable, we cannot be
+	 * ptraced, or have /proc/PID/mem or environ read, by a process of the
+	 * same uid (the handler, under a unit that runs both as one user),
+	 * and leave no core file.  exec resets it: the command starts dumpable.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return -errno;
+	return 0;
+}
 
 int
 lockdown_early(void)

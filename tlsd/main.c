@@ -7,10 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -126,6 +129,26 @@ stderr_to_null(void)
 	return r;
 }
 
+/*
+ * The relay writes a response as the records each read of the socketpair
+ * gives: a header record, then a body record, often.  Under Nagle's
+ * algorithm the second waits for the client's ACK of the first, which
+ * the client delays: a stall per keep-alive request
+ * (bench/results/2026-12-07-0802-tls.md).  Each write is a whole record
+ * already, up to TLS's 16 KiB: Nagle could only merge a short one into
+ * the next by waiting.  A pipe or Unix socket (tests, s6-ipcserver) has
+ * no such option: not an error.
+ */
+static void
+connection_nodelay(void)
+{
+	int on = 1;
+
+	if (setsockopt(STDOUT_FILENO, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1 &&
+	    errno != ENOTSOCK && errno != EOPNOTSUPP)
+		log_msg(LOG_WARNING, errno, "cannot set TCP_NODELAY on the connection");
+}
+
 /* Free the TLS state (so that LeakSanitizer judges only real leaks) and return status. */
 static int
 end(struct tlsd *t, int status)
@@ -177,10 +200,13 @@ main(int argc, char *argv[])
 	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
 		die(FS_EXIT_FAIL, errno, "cannot reset SIGCHLD");
 	peer_describe(t.peer, sizeof(t.peer));
+	if ((r = lockdown_nodump()) < 0)
+		die(FS_EXIT_FAIL, -r, "cannot make the process non-dumpable");
 	if ((t.ctx = tls_context(&opt)) == NULL)
 		return FS_EXIT_FAIL;	/* logged, naming the file */
 	if ((r = lockdown_early()) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot set no_new_privs");
+	connection_nodelay();
 	if ((r = io_set_nonblock(STDIN_FILENO, 1)) < 0 || (r = io_set_nonblock(STDOUT_FILENO, 1)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot make the connection non-blocking");
 	if (tls_handshake(&t, io_now_ms() + (int64_t)opt.timeout_s * 1000) < 0)

@@ -220,8 +220,17 @@ context_settings(SSL_CTX *ctx)
 SSL_CTX *
 tls_context(const struct options *opt)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *ctx = NULL;
 
+	/*
+	 * No openssl.cnf: parsing it is per-process work paid per connection
+	 * (bench/results/2026-12-07-0802-tls.md), and everything it could
+	 * set that matters here, context_settings() sets explicitly (Debian's
+	 * file sets nothing for TLS; its security level 2 is compiled in).
+	 * Must come before OpenSSL's first use, which would load the file.
+	 */
+	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) == 1)
+		ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL || context_settings(ctx) < 0) {
 		log_msg(LOG_ERR, 0, "cannot set up TLS: %s", ossl_reason());
 		SSL_CTX_free(ctx);

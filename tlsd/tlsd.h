@@ -80,6 +80,12 @@ void relay_run(struct tlsd *t);
 /* lockdown.c */
 
 /*
+ * Before the key is read: not dumpable (no ptrace, /proc/PID/mem or core
+ * file for a process of the same uid).  Returns 0 or -errno.
+ */
+int lockdown_nodump(void);
+
+/*
  * Before the first byte from the client: no_new_privs.  Returns 0 or -errno.
  */
 int lockdown_early(void);

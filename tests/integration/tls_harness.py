@@ -4,6 +4,7 @@ systemd-socket-activate --inetd (or filesvc-inetd), and filesvc-tlsd run directl
 one end of a socketpair, for what a test wants to see of one process.  Standard
 library only (its ssl module is the client where no real client fits)."""
 
+import ctypes
 import os
 import re
 import shutil
@@ -117,15 +118,39 @@ def connect(srv, pki, host="localhost", timeout=20.0):
     return client_context(pki).wrap_socket(raw, server_hostname=host, suppress_ragged_eofs=False)
 
 
-class Direct:
-    """filesvc-tlsd on one end of a socketpair, its stderr captured; the test holds
-    the other end, plain (self.sock) until it wraps it."""
+def tcp_pair():
+    """Both ends of one loopback TCP connection: (client, server)."""
+    with socket.create_server(("127.0.0.1", 0)) as lst:
+        client = socket.create_connection(lst.getsockname())
+        server, _ = lst.accept()
+    return client, server
 
-    def __init__(self, pki, command, tlsd_args=(), env=None, prefix=()):
-        self.sock, theirs = socket.socketpair()
+
+def pidfd_getfd(pid, fd):
+    """A copy of process pid's descriptor fd (pidfd_getfd(2): ptrace access to pid
+    needed), as a socket object; raises OSError."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    try:
+        got = libc.syscall(438, pidfd, fd, 0)  # SYS_pidfd_getfd, the same on every arch
+        if got < 0:
+            e = ctypes.get_errno()
+            raise OSError(e, "pidfd_getfd: %s" % os.strerror(e))
+    finally:
+        os.close(pidfd)
+    return socket.socket(fileno=got)
+
+
+class Direct:
+    """filesvc-tlsd on one end of a socketpair (tcp: of a loopback TCP connection), its
+    stderr captured; the test holds the other end, plain (self.sock) until it wraps it."""
+
+    def __init__(self, pki, command, tlsd_args=(), env=None, prefix=(), tcp=False, key=None):
+        self.sock, theirs = tcp_pair() if tcp else socket.socketpair()
+        tlsd = [TLSD, "--cert", pki.cert, "--key", key or pki.key] + list(tlsd_args)
         self.proc = subprocess.Popen(
-            list(prefix) + [TLSD, "--cert", pki.cert, "--key", pki.key] + list(tlsd_args) + ["--"] +
-            list(command), stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env)
+            list(prefix) + tlsd + ["--"] + list(command), stdin=theirs, stdout=theirs,
+            stderr=subprocess.PIPE, env=env)
         theirs.close()
 
     def tls(self, pki, host="localhost"):

@@ -9,6 +9,7 @@ unable to read the key."""
 
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import socket
@@ -254,6 +255,56 @@ class Relay(TlsCase):
         tls.sendall(b"bye\n")
         tls.shutdown(socket.SHUT_WR)
         self.assertEqual(d.finish()[0], 0)
+
+    def test_tcp_nodelay(self):
+        # Nagle would hold a response's second record until the client's delayed ACK.
+        # Seen from tlsd's own descriptor: nothing on the wire tells, but the timing.
+        if os.geteuid() != 0:
+            self.skipTest(harness.NOT_APPLICABLE + "needs root to look into tlsd's fds")
+        d = th.Direct(self.pki, ["cat"], tcp=True)
+        tls = d.tls(self.pki)
+        self.addCleanup(tls.close)
+        tls.sendall(b"ping\n")
+        self.assertEqual(tls.recv(5), b"ping\n")
+        with th.pidfd_getfd(d.proc.pid, 1) as s:
+            self.assertEqual(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
+        tls.shutdown(socket.SHUT_WR)
+        self.assertEqual(d.finish(), (0, ""))
+
+    def test_not_dumpable(self):
+        # The handler may run as tlsd's user (one unit): it must not read tlsd's memory,
+        # where the key is.  Both run as nobody here; the command, exec'd, is dumpable again.
+        th.need(self, "setpriv")
+        if os.geteuid() != 0:
+            self.skipTest(harness.NOT_APPLICABLE + "needs root to run tlsd as nobody")
+        key = os.path.join(self.pki.dir, "nobody.key")
+        shutil.copyfile(self.pki.key, key)
+        os.chown(key, pwd.getpwnam("nobody").pw_uid, -1)
+        nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        d = th.Direct(self.pki, ["cat"], prefix=nobody, key=key)
+        tls = d.tls(self.pki)
+        self.addCleanup(tls.close)
+        tls.sendall(b"ping\n")
+        self.assertEqual(tls.recv(5), b"ping\n")
+        child = harness.children(d.proc.pid)
+        self.assertEqual(len(child), 1, child)
+
+        def read_as_nobody(pid, name):
+            return subprocess.run(nobody + ["cat", "/proc/%d/%s" % (pid, name)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+
+        for name in ("environ", "mem"):
+            p = read_as_nobody(d.proc.pid, name)
+            self.assertNotEqual(p.returncode, 0, name)
+            self.assertIn(b"Permission denied", p.stderr, name)
+        # The control: the same user reads the command's, which exec made dumpable.
+        p = read_as_nobody(child[0], "environ")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # ... and the relay still works.
+        tls.sendall(b"bye\n")
+        self.assertEqual(tls.recv(4), b"bye\n")
+        tls.shutdown(socket.SHUT_WR)
+        self.assertEqual(d.finish(), (0, ""))
 
     def test_nothing_relayed_unconfined(self):
         # A container's filter refusing Landlock (deny_landlock, as systemd-nspawn 252's):
