@@ -57,22 +57,12 @@ listing_format(char type, uint64_t size, int64_t mtime, const char *name, size_t
 	return (int)(numlen + (size_t)elen + 1);
 }
 
-static size_t
-u64_width(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 10)
-		v /= 10, n++;
-	return n;
-}
-
 size_t
 listing_length(uint64_t size, int64_t mtime, const char *name, size_t nlen)
 {
 	uint64_t m = mtime < 0 ? (uint64_t)0 - (uint64_t)mtime : (uint64_t)mtime;
 
-	return 2 + u64_width(size) + 1 + (mtime < 0) + u64_width(m) + 1 + 1 +
+	return 2 + parse_u64_width(size) + 1 + (mtime < 0) + parse_u64_width(m) + 1 + 1 +
 	    pct_encoded_len(name, nlen);
 }
 

@@ -57,3 +57,13 @@ parse_i64(const char *s, size_t len, int64_t *ret)
 	*ret = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
 	return 0;
 }
+
+size_t
+parse_u64_width(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10)
+		v /= 10, n++;
+	return n;
+}

@@ -18,4 +18,7 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 /* An optional '-' then parse_u64(), as int64_t (mtimes may predate 1970). */
 int parse_i64(const char *s, size_t len, int64_t *ret);
 
+/* How many digits v takes in decimal (1 for 0): what parse_u64() reads back. */
+size_t parse_u64_width(uint64_t v);
+
 #endif

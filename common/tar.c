@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "autoindex.h"
+#include "parse.h"
 #include "tar.h"
 
 #define USTAR_NAME	100
@@ -92,24 +93,14 @@ ustar_fits(const char *path, size_t len, struct ustar_name *u)
 	return false;
 }
 
-static size_t
-digits(size_t n)
-{
-	size_t d = 1;
-
-	while (n >= 10)
-		n /= 10, d++;
-	return d;
-}
-
 /* One "LEN key=value\n" record at dst + *len; LEN counts the whole record, itself included. */
 static void
 pax_record(char *dst, size_t *len, const char *key, const char *value, size_t vlen)
 {
 	size_t base = 1 + strlen(key) + 1 + vlen + 1, total = base + 1;
 
-	while (total != base + digits(total))
-		total = base + digits(total);
+	while (total != base + parse_u64_width(total))
+		total = base + parse_u64_width(total);
 	if (*len + total > PAX_RECORDS_MAX)
 		return;		/* cannot happen: paths are shorter than TAR_PATH_MAX */
 	*len += (size_t)sprintf(dst + *len, "%zu %s=", total, key);

@@ -79,6 +79,22 @@ START_TEST(i64)
 }
 END_TEST
 
+/* Every power of ten is where the width grows; UINT64_MAX has 20 digits. */
+START_TEST(u64_width)
+{
+	uint64_t p = 1;
+	size_t w;
+
+	ck_assert_uint_eq(parse_u64_width(0), 1);
+	for (w = 1; w < 20; w++, p *= 10) {
+		ck_assert_uint_eq(parse_u64_width(p), w);
+		ck_assert_uint_eq(parse_u64_width(p * 10 - 1), w);
+	}
+	ck_assert_uint_eq(parse_u64_width(p), 20);
+	ck_assert_uint_eq(parse_u64_width(UINT64_MAX), 20);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -89,6 +105,7 @@ unit_suite(void)
 	tcase_add_test(tc, u64_length_not_nul);
 	tcase_add_test(tc, u64_range);
 	tcase_add_test(tc, i64);
+	tcase_add_test(tc, u64_width);
 	suite_add_tcase(s, tc);
 	return s;
 }
