@@ -29,14 +29,15 @@ admit_full(const struct supervisor *sv)
 static bool
 accepting(const struct supervisor *sv)
 {
-	return sv->phase == PHASE_RUN && !sv->paused && !admit_full(sv) && !workers_busy(&sv->workers);
+	return sv->phase == PHASE_RUN && !sv->paused && !admit_full(sv) &&
+	    !workers_busy(&sv->workers) && !forkserve_down(sv);
 }
 
 /*
  * Poll the listeners only while we would accept: not at the -c cap (the
  * kernel's backlog holds the rest until a child exits), not while every
  * spawner thread has work queued (until one comes back), not while out
- * of fds, not after SIGTERM.
+ * of fds, not while the fork server is being replaced, not after SIGTERM.
  */
 void
 admit_poll(struct supervisor *sv)

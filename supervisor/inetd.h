@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "conntab.h"
+#include "forkspawn.h"
 #include "loop.h"
 #include "notify.h"
 #include "pending.h"
@@ -46,6 +47,7 @@ struct options {
 	bool		 allow_root;		/* --allow-root */
 	bool		 handler_seccomp;	/* --handler-seccomp */
 	bool		 syslog;		/* --syslog */
+	bool		 fork_server;		/* --fork-server */
 	const char	*user;			/* -u USER[:GROUP], or NULL */
 	int		 log_level;		/* -q, -v */
 	char *const	*argv;			/* PROGRAM ARG... */
@@ -70,10 +72,12 @@ struct supervisor {
 	struct spawner		 sp;
 	struct notify		 nt;		/* the service manager, if one started us */
 	struct workers		 workers;	/* the threads that call posix_spawn() */
+	struct forkspawn	 fs;		/* --fork-server: the resident PROGRAM */
+	int64_t			 fs_start_ms;	/* when the last one was started */
 	pid_t			 unknown_pid;	/* an exited child not in the table (reap.c) */
 	uint64_t		 unknown_seq;	/* the last job submitted when it was seen */
 	uint64_t		 unknown_left;	/* jobs up to unknown_seq not back yet */
-	int			 epfd, sigfd, pausefd, stopfd, statusfd, proxyfd;
+	int			 epfd, sigfd, pausefd, stopfd, statusfd, proxyfd, forkfd;
 	enum phase		 phase;
 	bool			 polling;	/* listeners are in the epoll set */
 	bool			 paused;	/* out of fds: waiting for pausefd */
@@ -133,6 +137,26 @@ void stop_begin(struct supervisor *sv, int sig);
 void stop_escalate(struct supervisor *sv);	/* stopfd fired, or a second signal */
 /* A child whose spawn came back after the stop began: the signal the others got. */
 void stop_late_child(struct supervisor *sv, const struct conntab_slot *s);
+
+/*
+ * forkserve.c: --fork-server's server: started before serving (die() if it
+ * does not start), reaped, logged and started again (at most once per
+ * FORKSERVE_RESTART_MS; meanwhile the listeners are not polled), and told
+ * to exit when we stop.
+ */
+#define FORKSERVE_RESTART_MS	1000
+void forkserve_setup(struct supervisor *sv);
+bool forkserve_reap(struct supervisor *sv, pid_t pid);	/* exited pid: the server? then reaped */
+void forkserve_restart(struct supervisor *sv);	/* forkfd fired */
+void forkserve_stop(struct supervisor *sv);	/* stop_begin(): no more requests */
+void forkserve_kill(struct supervisor *sv, int sig);	/* stop_escalate(), if it still runs */
+
+/* Inline, so admit.c, which forkserve.c calls, calls nothing back. */
+static inline bool
+forkserve_down(const struct supervisor *sv)
+{
+	return sv->opt->fork_server && sv->fs.pid == 0;
+}
 
 /* reap.c: children that exited (SIGCHLD), and spawns the threads finished. */
 void reap_exits(struct supervisor *sv);

@@ -28,7 +28,7 @@
 static const char usage[] =
     "Usage: filesvc-inetd [-qv] [-l ADDRESS]... [-c N] [-C N] [-b N] [-t SECONDS]\n"
     "                     [-u USER[:GROUP]] [--allow-root] [--proxy-protocol]\n"
-    "                     [--reuseport] [--handler-seccomp] [--syslog]\n"
+    "                     [--reuseport] [--handler-seccomp | --fork-server] [--syslog]\n"
     "                     [--] PROGRAM [ARG]...\n"
     "Run PROGRAM once per TCP connection, with the connection on its stdin and stdout.\n"
     "\n"
@@ -55,6 +55,10 @@ static const char usage[] =
     "      --handler-seccomp    start PROGRAM under filesvc-handler's seccomp filter\n"
     "                           (loaded once per spawner thread, not once per\n"
     "                           connection); PROGRAM must be filesvc-handler\n"
+    "      --fork-server        start PROGRAM once, as a fork server, and ask it for\n"
+    "                           each connection's process (it must speak the\n"
+    "                           fork-server protocol; filesvc-tlsd does); not with\n"
+    "                           --handler-seccomp\n"
     "      --syslog             log to syslog (/dev/log, facility daemon), and so do\n"
     "                           PROGRAM's lines on its stderr\n"
     "  -q, --quiet              log only problems\n"
@@ -71,7 +75,8 @@ static const char usage[] =
     "1 on a server-side failure (e.g. a port in use), 2 on bad usage.\n"
     "Example: filesvc-inetd -l '*:7070' -c 256 -C 16 -u nobody -- filesvc-handler --root /srv/filesvc\n";
 
-enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY, OPT_HANDLER_SECCOMP, OPT_SYSLOG };
+enum { OPT_REUSEPORT = 256, OPT_ALLOW_ROOT, OPT_PROXY, OPT_HANDLER_SECCOMP, OPT_SYSLOG,
+	OPT_FORK_SERVER };
 
 /* A numeric option through parse_u64_range(), or a specific complaint. */
 static bool
@@ -141,6 +146,9 @@ option_one(struct options *opt, int c, const char *arg, bool *per_source_set)
 	case OPT_SYSLOG:
 		opt->syslog = true;
 		return true;
+	case OPT_FORK_SERVER:
+		opt->fork_server = true;
+		return true;
 	case 'q':
 		opt->log_level = LOG_WARNING;
 		return true;
@@ -168,6 +176,7 @@ options_parse(int argc, char *argv[], struct options *opt)
 		{ "reuseport", no_argument, NULL, OPT_REUSEPORT },
 		{ "handler-seccomp", no_argument, NULL, OPT_HANDLER_SECCOMP },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "fork-server", no_argument, NULL, OPT_FORK_SERVER },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -195,6 +204,16 @@ options_parse(int argc, char *argv[], struct options *opt)
 	}
 	if (optind == argc) {
 		log_msg(LOG_ERR, 0, "no PROGRAM to run per connection");
+		goto usage;
+	}
+	/*
+	 * The filter is filesvc-handler's and a fork server is never the
+	 * handler; nor would its clones get it: they are not spawned by the
+	 * threads that load it.
+	 */
+	if (opt->fork_server && opt->handler_seccomp) {
+		log_msg(LOG_ERR, 0, "--handler-seccomp and --fork-server do not go together: the "
+		    "filter is filesvc-handler's, and a fork server is not the handler");
 		goto usage;
 	}
 	if (!per_source_set)
@@ -299,7 +318,8 @@ tables_allocate(struct supervisor *sv)
 }
 
 /*
- * PROGRAM found in PATH, then the spawner threads started; with
+ * PROGRAM found in PATH, with --fork-server started once, then the
+ * spawner threads started; with
  * --handler-seccomp each thread loads filesvc-handler's seccomp filter
  * first, which every child it spawns inherits.
  */
@@ -310,6 +330,7 @@ spawners_start_seccomp(struct supervisor *sv)
 
 	if ((r = spawn_init(&sv->sp, sv->opt->argv)) < 0)
 		die(FS_EXIT_FAIL, -r, "cannot run %s", sv->opt->argv[0]);
+	forkserve_setup(sv);	/* --fork-server: before the threads that ask it */
 	/* After serve_signals(): the threads inherit its blocked signals. */
 	r = workers_start(&sv->workers, &sv->sp, sv->opt->max_conn, workers_default_count(),
 	    sv->opt->handler_seccomp);
@@ -326,6 +347,8 @@ resources_free(struct supervisor *sv)
 {
 	serve_close(sv);
 	workers_stop(&sv->workers);
+	if (sv->opt->fork_server)
+		forkspawn_fini(&sv->fs);
 	spawn_fini(&sv->sp);
 	conntab_fini(&sv->conns);
 	pending_fini(&sv->pend);

@@ -105,6 +105,8 @@ reap_exits(struct supervisor *sv)
 			sv->unknown_pid = 0;
 			break;
 		}
+		if (forkserve_reap(sv, si.si_pid))
+			continue;	/* --fork-server's own exit: never a connection's */
 		if (!conntab_has(&sv->conns, si.si_pid) && !unknown_reapable(sv, si.si_pid))
 			break;
 		sv->unknown_pid = 0;

@@ -1,13 +1,13 @@
 /*
  * What each event of the loop means.  One epoll set holds the listeners,
- * a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2), four
+ * a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2), five
  * timerfds (accept pause, shutdown steps, STATUS= ticks, PROXY header
- * deadlines), the spawner threads' eventfd (workers.c) and, with
+ * deadlines, the fork server's restart), the spawner threads' eventfd (workers.c) and, with
  * --proxy-protocol, the connections whose header has not arrived yet.
  * No signal handler ever runs asynchronously; every reaction is plain
  * code in this thread, the only one that touches the connection table.
- * This file only routes: admit.c, proxyin.c, reap.c, stop.c and report.c
- * do the work.
+ * This file only routes: admit.c, proxyin.c, reap.c, stop.c, report.c and
+ * forkserve.c do the work.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,7 +21,8 @@
 #include "log.h"
 
 /* epoll tags: a listener's index, or one of these, or SV_TAG_PENDING and up. */
-enum { TAG_SIGNAL = SV_LISTEN_MAX, TAG_PAUSE, TAG_STOP, TAG_STATUS, TAG_PROXY, TAG_SPAWNED };
+enum { TAG_SIGNAL = SV_LISTEN_MAX, TAG_PAUSE, TAG_STOP, TAG_STATUS, TAG_PROXY, TAG_SPAWNED,
+	TAG_FORK };
 
 /*
  * Block the signals we handle and read them from a signalfd.  Call
@@ -56,11 +57,13 @@ serve_setup(struct supervisor *sv)
 	sv->stopfd = loop_timer_open();
 	sv->statusfd = loop_timer_open();
 	sv->proxyfd = loop_timer_open();
+	sv->forkfd = loop_timer_open();
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->sigfd, TAG_SIGNAL);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->pausefd, TAG_PAUSE);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->statusfd, TAG_STATUS);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->proxyfd, TAG_PROXY);
+	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->forkfd, TAG_FORK);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->workers.donefd, TAG_SPAWNED);
 	admit_setup(sv);
 }
@@ -138,6 +141,9 @@ event_dispatch(struct supervisor *sv, uint64_t tag, uint32_t events)
 	case TAG_SPAWNED:
 		reap_spawns(sv);
 		break;
+	case TAG_FORK:
+		forkserve_restart(sv);
+		break;
 	default:
 		if (tag >= SV_TAG_PENDING) {
 			proxyin_event(sv, tag - SV_TAG_PENDING, events);
@@ -156,7 +162,9 @@ serve(struct supervisor *sv)
 	struct epoll_event ev[32];
 	int i, n;
 
-	while (sv->phase == PHASE_RUN || sv->conns.live > 0 || sv->pend.live > 0) {
+	/* The fork server too: it exits once stop_begin() closed our end, and is reaped. */
+	while (sv->phase == PHASE_RUN || sv->conns.live > 0 || sv->pend.live > 0 ||
+	    sv->fs.pid != 0) {
 		n = loop_wait(sv->epfd, ev, (int)(sizeof(ev) / sizeof(ev[0])));
 		for (i = 0; i < n; i++)
 			event_dispatch(sv, ev[i].data.u64, ev[i].events);
@@ -167,6 +175,7 @@ serve(struct supervisor *sv)
 void
 serve_close(struct supervisor *sv)
 {
+	io_close_unwritten(sv->forkfd);
 	io_close_unwritten(sv->proxyfd);
 	io_close_unwritten(sv->statusfd);
 	io_close_unwritten(sv->stopfd);

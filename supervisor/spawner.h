@@ -14,6 +14,8 @@
 
 #include "addr.h"
 
+struct forkspawn;
+
 /* The variables we set for the child, after the inherited ones. */
 enum { ENV_PROTO, ENV_REMOTE_IP, ENV_REMOTE_PORT, ENV_LOCAL_IP, ENV_LOCAL_PORT,
 	ENV_REMOTE_ADDR, ENV_REMOTE_PORT2, ENV_OURS };
@@ -30,6 +32,7 @@ struct spawner {
 	char			**kept;		/* our environment minus the dropped names */
 	size_t			 nkept;
 	char			 pathbuf[4096];
+	struct forkspawn	*fs;		/* --fork-server: asked instead (workers.c), or NULL */
 };
 
 struct spawn_env {

@@ -69,12 +69,14 @@ stop_escalate(struct supervisor *sv)
 		log_msg(LOG_NOTICE, 0, "sending SIGTERM to %zu connections", sv->conns.live);
 		sv->phase = PHASE_TERM;
 		kill_all(sv, SIGTERM);
+		forkserve_kill(sv, SIGTERM);
 		proxyin_close_all(sv);
 		loop_timer_arm(sv->stopfd, SV_KILL_DELAY_S * 1000, false);
 	} else if (sv->phase == PHASE_TERM) {
 		log_msg(LOG_NOTICE, 0, "sending SIGKILL to %zu connections", sv->conns.live);
 		sv->phase = PHASE_KILL;
 		kill_all(sv, SIGKILL);
+		forkserve_kill(sv, SIGKILL);
 	}
 }
 
@@ -90,6 +92,7 @@ stop_begin(struct supervisor *sv, int sig)
 	}
 	listen_close(sv);	/* new clients get a refusal, not a wait */
 	sv->polling = false;
+	forkserve_stop(sv);	/* spawns still queued fail: their clients are refused too */
 	sv->phase = PHASE_GRACE;
 	report_text(sv, text, sizeof(text));
 	notify_stopping(&sv->nt, text);

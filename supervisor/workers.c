@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "forkspawn.h"
 #include "io.h"
 #include "workers.h"
 #include "sysfilter.h"
@@ -88,6 +89,19 @@ worker_filter(struct workers *p)
 	return r == 0;
 }
 
+/*
+ * The one place that chooses how a connection's process starts: exec'd
+ * per connection, or cloned by the fork server.  Either way it is our
+ * child, so the event loop records and reaps it the same way.
+ */
+static int
+job_start(struct workers *p, struct worker *w, struct workers_job *j)
+{
+	if (p->sp->fs != NULL)
+		return forkspawn_request(p->sp->fs, &w->env, j->fd, &j->pid);
+	return spawn_start(p->sp, &w->env, j->fd, &j->pid);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -101,7 +115,7 @@ worker_main(void *arg)
 		struct workers_job *j = &p->job[idx];
 
 		spawn_set_peer(&w->env, &j->remote, &j->local);
-		j->err = -spawn_start(p->sp, &w->env, j->fd, &j->pid);
+		j->err = -job_start(p, w, j);
 		io_close_unwritten(j->fd);	/* the child holds it now (or nobody) */
 		j->fd = -1;
 		job_done(p, idx);
