@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""filesvc-inetd --fork-server: PROGRAM started once and asked for each
+connection's process, which is filesvc-inetd's own child (CLONE_PARENT),
+reaped, logged, capped by -c and drained at SIGTERM like a spawned one; the
+server itself is never a connection, is replaced when it dies or wedges,
+and a PROGRAM that does not speak the protocol is a start-up failure.
+
+The fork server is the tests' own (tests/integration/forkserver_echo.c):
+each connection's process writes one line with its variables, its parent
+and its server, then exits with the status the client sends it."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import unittest
+
+import inetd_harness as ih
+from inetd_harness import INETD, InetdCase, children, state, wait_until
+
+ECHO = os.environ.get("FILESVC_FORKSERVER_ECHO", "")
+LINE = re.compile(rb"^PROTO=(\S+) TCPREMOTEIP=(\S+) TCPREMOTEPORT=(\d+) TCPLOCALPORT=(\d+) "
+                  rb"PPID=(\d+) PID=(\d+) SERVER=(\d+)\n$")
+READY = r"^<5>filesvc-inetd: fork server %s ready: pid (\d+)$" % re.escape(ECHO)
+
+
+class Echo:
+    """One connection through the fork server: its line, parsed."""
+
+    def __init__(self, srv):
+        self.conn = srv.connect()
+        line = self.conn.reader.line() + b"\n"
+        m = LINE.match(line)
+        if m is None:
+            raise AssertionError("not the echo server's line: %r" % line)
+        self.proto = m.group(1).decode()
+        self.ip = m.group(2).decode()
+        self.port, self.local_port, self.ppid, self.pid, self.server = (
+            int(x) for x in m.group(3, 4, 5, 6, 7))
+
+    def end(self, status):
+        """Have the connection's process exit with status."""
+        self.conn.send(b"%d\n" % status)
+        self.conn.close()
+
+
+def server_pid(srv, count=1):
+    return int(re.search(r"pid (\d+)$", srv.wait_log(READY, count=count)[count - 1]).group(1))
+
+
+def status(srv, asked):
+    """Ask for the counts (SIGUSR1); the asked-th status line."""
+    srv.proc.send_signal(signal.SIGUSR1)
+    return srv.wait_log(r"^<5>filesvc-inetd: status: ", count=asked)[asked - 1]
+
+
+class ForkServer(InetdCase):
+    def fork_inetd(self, status=0, opts=(), extra=()):
+        srv = self.inetd([ECHO, str(status)] + list(extra), opts=["--fork-server"] + list(opts))
+        self.addCleanup(self.close_all)
+        self.conns = []
+        return srv
+
+    def echo(self, srv):
+        e = Echo(srv)
+        self.conns.append(e.conn)
+        return e
+
+    def close_all(self):
+        for c in self.conns:
+            c.close()
+
+    def test_connections_get_their_variables_and_are_our_children(self):
+        srv = self.fork_inetd(status=0, opts=["-v"])
+        server = server_pid(srv)
+        self.assertEqual(children(srv.pid), [server])  # started once, before any connection
+        a, b = self.echo(srv), self.echo(srv)
+        for e in (a, b):
+            self.assertEqual((e.proto, e.ip, e.local_port), ("TCP", "127.0.0.1", srv.port))
+            self.assertEqual(e.port, e.conn.sock.getsockname()[1])
+            self.assertEqual(e.ppid, srv.pid)  # a clone, but filesvc-inetd's child
+            self.assertEqual(e.server, server)
+            self.assertNotEqual(e.pid, server)
+        self.assertEqual(sorted(children(srv.pid)), sorted([server, a.pid, b.pid]))
+        a.end(5)
+        b.conn.close()  # EOF: the server's STATUS argument, 0
+        srv.wait_log(r"^<4>filesvc-inetd: 127\.0\.0\.1:%d: pid %d exited with status 5 after "
+                     r"\d+ ms$" % (a.port, a.pid))
+        srv.wait_log(r"^<6>filesvc-inetd: 127\.0\.0\.1:%d: pid %d exited with status 0 after "
+                     % (b.port, b.pid))
+        wait_until(lambda: children(srv.pid) == [server], what="both clones to be reaped")
+        self.assertEqual(srv.stop(), 0)
+        self.assertEqual(srv.matching(r"^<[0-3]>"), [])
+
+    def test_exit_status_and_signal_of_a_clone_are_logged(self):
+        srv = self.fork_inetd(status=9)
+        a = self.echo(srv)
+        a.conn.close()
+        srv.wait_log(r"^<4>filesvc-inetd: 127\.0\.0\.1:%d: pid %d exited with status 9 after "
+                     % (a.port, a.pid))
+        b = self.echo(srv)
+        os.kill(b.pid, signal.SIGABRT)
+        srv.wait_log(r"^<4>filesvc-inetd: 127\.0\.0\.1:%d: pid %d killed by signal 6 "
+                     r"\(Aborted\)" % (b.port, b.pid))
+        self.assertEqual(srv.stop(), 0)
+
+    def test_cap_counts_the_clones_not_the_server(self):
+        srv = self.fork_inetd(opts=["-c", "2"])
+        a, b = self.echo(srv), self.echo(srv)  # with the server counted, b would wait
+        c = srv.connect()
+        self.conns.append(c)
+        c.sock.settimeout(0.5)  # bounded: proving that nothing comes needs some wait
+        with self.assertRaises(socket.timeout):
+            c.sock.recv(1)
+        a.end(0)
+        c.sock.settimeout(20)
+        self.assertRegex(c.reader.line(), rb"^PROTO=TCP ")
+        b.end(0)
+        self.assertEqual(srv.stop(), 0)
+
+    def test_status_never_counts_the_server(self):
+        srv = self.fork_inetd()
+        server_pid(srv)
+        self.assertRegex(status(srv, 1), r"status: 0 connections \(at most 100\), 0 started, ")
+        a = self.echo(srv)
+        # A clone is counted when its spawner thread reports back: ask until it has.
+        for asked in range(2, 52):
+            if re.search(r"status: 1 connections \(at most 100\), 1 started, ",
+                         status(srv, asked)):
+                break
+            time.sleep(0.1)
+        self.assertRegex(srv.matching(r"status: ")[-1], r"status: 1 connections .*, 1 started")
+        a.end(0)
+        self.assertEqual(srv.stop(), 0)
+
+    def test_sigterm_closes_the_server_and_drains_the_clones(self):
+        srv = self.fork_inetd(opts=["-v", "-t", "60"])
+        server = server_pid(srv)
+        a = self.echo(srv)
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.wait_log(r"^<5>filesvc-inetd: Terminated: stopped listening; 1 connections have "
+                     r"60 s to finish$")
+        srv.wait_log(r"^<6>filesvc-inetd: fork server pid %d exited with status 0$" % server)
+        wait_until(lambda: state(server) is None, what="the fork server to be reaped")
+        time.sleep(0.2)
+        self.assertIsNone(srv.proc.poll())  # the clone still runs: we wait for it
+        self.assertEqual(children(srv.pid), [a.pid])
+        a.end(3)
+        self.assertEqual(srv.proc.wait(20), 0)
+        srv.wait_log(r"^<4>filesvc-inetd: 127\.0\.0\.1:%d: pid %d exited with status 3 "
+                     % (a.port, a.pid))
+        srv.wait_log(r"^<5>filesvc-inetd: stopped: 1 connections served$")
+
+    def test_killed_server_is_logged_and_replaced(self):
+        srv = self.fork_inetd()
+        first = server_pid(srv)
+        a = self.echo(srv)
+        os.kill(first, signal.SIGKILL)
+        srv.wait_log(r"^<4>filesvc-inetd: fork server pid %d was killed by signal 9 \(Killed\); "
+                     r"starting another$" % first)
+        second = server_pid(srv, count=2)
+        self.assertNotEqual(second, first)
+        b = self.echo(srv)
+        self.assertEqual((b.server, b.ppid), (second, srv.pid))
+        a.end(4)  # the old server's clone ran on, and is reaped as ever
+        srv.wait_log(r"^<4>filesvc-inetd: 127\.0\.0\.1:%d: pid %d exited with status 4 "
+                     % (a.port, a.pid))
+        b.end(0)
+        self.assertEqual(srv.stop(), 0)
+        self.assertEqual(srv.matching(r"^<[0-3]>"), [])
+
+    def test_restarts_are_at_most_one_a_second(self):
+        srv = self.fork_inetd()
+        pids = [server_pid(srv)]
+        start = time.monotonic()
+        for n in range(2, 5):
+            os.kill(pids[-1], signal.SIGKILL)
+            pids.append(server_pid(srv, count=n))
+        self.assertGreaterEqual(time.monotonic() - start, 2.0)  # three restarts
+        self.echo(srv).end(0)
+        self.assertEqual(srv.stop(), 0)
+
+    def test_wedged_server_is_killed_and_replaced(self):
+        # It answers one request, then reads no more: the next waits for its reply
+        # for 5 s, then the server counts as broken.
+        srv = self.fork_inetd(extra=["1"])
+        first = server_pid(srv)
+        self.echo(srv).end(0)
+        with srv.connect() as c:
+            self.assertEqual(c.reader.rest(), b"")  # closed, nothing said
+        srv.wait_log(r"^<3>filesvc-inetd: 127\.0\.0\.1:\d+: cannot start %s: Connection timed "
+                     r"out$" % re.escape(ECHO))
+        srv.wait_log(r"^<4>filesvc-inetd: fork server pid %d was killed by signal 9 \(Killed\); "
+                     r"starting another$" % first)
+        second = server_pid(srv, count=2)
+        self.assertEqual(self.echo(srv).server, second)
+        self.assertEqual(srv.stop(), 0)
+
+
+class NotAForkServer(InetdCase):
+    def start(self, program, opts=()):
+        args = [INETD] + ih.ALLOW_ROOT + ["-l", "127.0.0.1:0", "--fork-server"] + list(opts)
+        p = subprocess.run(args + ["--"] + program, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=60)
+        return p.returncode, p.stderr.decode()
+
+    def test_exits_at_once(self):
+        for prog, why in ((["/bin/true"], "exited with status 0"),
+                          (["/bin/false"], "exited with status 1"),
+                          (["/bin/sh", "-c", "kill -TERM $$"], "was killed by signal 15 "
+                           r"\(Terminated\)")):
+            rc, err = self.start(prog)
+            self.assertEqual(rc, 1, err)
+            self.assertRegex(err, r"(?m)^<3>filesvc-inetd: fork server %s did not start: it %s$"
+                             % (re.escape(prog[0]), why))
+            self.assertNotRegex(err, r"running .* for at most")
+
+    def test_wrong_greeting(self):
+        prog = ["/bin/sh", "-c", "echo hello >&3; exec sleep 31.25"]
+        start = time.monotonic()
+        rc, err = self.start(prog)
+        self.assertEqual(rc, 1, err)
+        self.assertLess(time.monotonic() - start, 8)  # at the first datagram, not the deadline
+        self.assertRegex(err, r"(?m)^<3>filesvc-inetd: fork server /bin/sh did not start: it "
+                         r"does not speak the fork-server protocol")
+        self.assertEqual(sleepers("31.25"), [])  # killed, not left behind
+
+    def test_silence_until_the_deadline(self):
+        start = time.monotonic()
+        rc, err = self.start(["sleep", "31.5"])
+        self.assertEqual(rc, 1, err)
+        self.assertGreaterEqual(time.monotonic() - start, 9.5)
+        self.assertRegex(err, r"(?m)^<3>filesvc-inetd: fork server sleep did not start: it does "
+                         r"not speak the fork-server protocol \(no \"filesvc-fork-server 1\" "
+                         r"within 10 s\)$")
+        self.assertEqual(sleepers("31.5"), [])
+
+    def test_not_with_handler_seccomp(self):
+        rc, err = self.start([ECHO, "0"], opts=["--handler-seccomp"])
+        self.assertEqual(rc, 2, err)
+        self.assertRegex(err, r"--handler-seccomp and --fork-server do not go together")
+        self.assertIn("Try 'filesvc-inetd --help'.", err)
+
+    def test_help_names_the_option(self):
+        out = subprocess.run([INETD, "--help"], capture_output=True, check=True).stdout.decode()
+        self.assertIn("--fork-server", out)
+
+
+def sleepers(arg):
+    """PIDs of `sleep ARG` processes: a fork server that should have been killed."""
+    found = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    if f.read() == b"sleep\0" + arg.encode() + b"\0":
+                        found.append(int(d))
+            except OSError:
+                continue
+    return found
+
+
+if __name__ == "__main__":
+    if not ECHO:
+        raise SystemExit("FILESVC_FORKSERVER_ECHO is not set (run through meson test)")
+    ih.main()
