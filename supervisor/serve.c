@@ -57,13 +57,15 @@ serve_setup(struct supervisor *sv)
 	sv->stopfd = loop_timer_open();
 	sv->statusfd = loop_timer_open();
 	sv->proxyfd = loop_timer_open();
-	sv->forkfd = loop_timer_open();
+	/* Only when needed: under a tight RLIMIT_NOFILE each fd is one connection fewer. */
+	sv->forkfd = sv->opt->fork_server ? loop_timer_open() : -1;
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->sigfd, TAG_SIGNAL);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->pausefd, TAG_PAUSE);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->stopfd, TAG_STOP);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->statusfd, TAG_STATUS);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->proxyfd, TAG_PROXY);
-	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->forkfd, TAG_FORK);
+	if (sv->forkfd >= 0)
+		loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->forkfd, TAG_FORK);
 	loop_ctl(sv->epfd, EPOLL_CTL_ADD, sv->workers.donefd, TAG_SPAWNED);
 	admit_setup(sv);
 }
@@ -175,7 +177,8 @@ serve(struct supervisor *sv)
 void
 serve_close(struct supervisor *sv)
 {
-	io_close_unwritten(sv->forkfd);
+	if (sv->forkfd >= 0)
+		io_close_unwritten(sv->forkfd);
 	io_close_unwritten(sv->proxyfd);
 	io_close_unwritten(sv->statusfd);
 	io_close_unwritten(sv->stopfd);
