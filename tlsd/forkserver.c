@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/err.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -90,6 +91,8 @@ context_refresh(struct forkserver *fs)
 	if (same_files(&now, &fs->loaded) || (fs->has_refused && same_files(&now, &fs->refused)))
 		return;
 	if ((ctx = tls_context(fs->opt)) == NULL) {	/* logged, naming the file */
+		/* Left queued, the errors would be the clone's: SSL_get_error() reads them. */
+		ERR_clear_error();
 		log_msg(LOG_ERR, 0, "serving the certificate loaded before");
 		fs->refused = now;
 		fs->has_refused = true;
