@@ -76,6 +76,13 @@ log_init(const char *name)
 }
 
 void
+log_forked(void)
+{
+	if (syslog_pid > 0)
+		syslog_pid = (long)getpid();
+}
+
+void
 log_set_prefix(bool on)
 {
 	prefix = on;

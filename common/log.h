@@ -49,6 +49,9 @@ int log_syslog_as_stderr(void);
  */
 bool log_stderr_is_connection(void);
 
+/* After fork() or clone(): syslog lines name the new process's pid. */
+void log_forked(void);
+
 /* Lower than this priority (a larger number) is not written: -q, -v. */
 void log_set_level(int max_prio);
 

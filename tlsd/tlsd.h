@@ -77,6 +77,28 @@ bool spawn_sni_ok(const char *s);
 /* Relay until both directions are closed, the idle timeout passes, or a side fails. */
 void relay_run(struct tlsd *t);
 
+/* connection.c */
+
+/*
+ * The connection on fds 0/1 with t->ctx built and t->peer described:
+ * handshake, spawn, confine, relay.  Frees t's TLS state; returns the
+ * exit status tlsd ends with.
+ */
+int connection_run(struct tlsd *t);
+
+/* warmup.c */
+
+/* Handshakes against ctx in memory, so that a clone finds OpenSSL's tables built. */
+void tls_warm_up(SSL_CTX *ctx);
+
+/* forkserver.c */
+
+/*
+ * Serve as a fork server on the socket fdtext names (FILESVC_FORK_SERVER):
+ * returns the exit status once filesvc-inetd closes its end.
+ */
+int forkserver_run(const struct options *opt, const char *fdtext);
+
 /* lockdown.c */
 
 /*
