@@ -17,13 +17,15 @@ import subprocess
 import time
 import unittest
 
+import http_harness as hh
 import inetd_harness as ih
+import tls_harness as th
 from inetd_harness import INETD, InetdCase, children, state, wait_until
 
 ECHO = os.environ.get("FILESVC_FORKSERVER_ECHO", "")
 LINE = re.compile(rb"^PROTO=(\S+) TCPREMOTEIP=(\S+) TCPREMOTEPORT=(\d+) TCPLOCALPORT=(\d+) "
                   rb"PPID=(\d+) PID=(\d+) SERVER=(\d+)\n$")
-READY = r"^<5>filesvc-inetd: fork server %s ready: pid (\d+)$" % re.escape(ECHO)
+READY = r"^<5>filesvc-inetd: fork server %s ready: pid (\d+)$"
 
 
 class Echo:
@@ -46,8 +48,10 @@ class Echo:
         self.conn.close()
 
 
-def server_pid(srv, count=1):
-    return int(re.search(r"pid (\d+)$", srv.wait_log(READY, count=count)[count - 1]).group(1))
+def server_pid(srv, count=1, program=ECHO):
+    """The pid of the count-th fork server, once it is ready."""
+    lines = srv.wait_log(READY % re.escape(program), count=count)
+    return int(re.search(r"pid (\d+)$", lines[count - 1]).group(1))
 
 
 def status(srv, asked):
@@ -204,7 +208,9 @@ class NotAForkServer(InetdCase):
         args = [INETD] + ih.ALLOW_ROOT + ["-l", "127.0.0.1:0", "--fork-server"] + list(opts)
         p = subprocess.run(args + ["--"] + program, stdin=subprocess.DEVNULL,
                            capture_output=True, timeout=60)
-        return p.returncode, p.stderr.decode()
+        err = p.stderr.decode()
+        self.assertNotRegex(err, r"Sanitizer|runtime error:")
+        return p.returncode, err
 
     def test_exits_at_once(self):
         for prog, why in ((["/bin/true"], "exited with status 0"),
@@ -246,6 +252,35 @@ class NotAForkServer(InetdCase):
     def test_help_names_the_option(self):
         out = subprocess.run([INETD, "--help"], capture_output=True, check=True).stdout.decode()
         self.assertIn("--fork-server", out)
+
+
+class WithTlsd(InetdCase):
+    def test_tlsd_serves_through_filesvc_inetd(self):
+        th.need_tlsd(self)
+        hh.need(self, "openssl", "curl")
+        pki = th.Pki(self)
+        srv = self.inetd([th.TLSD, "--cert", pki.cert, "--key", pki.key, "--"]
+                         + th.handler(self.root), opts=["--fork-server", "-v"])
+        server = server_pid(srv, program=th.TLSD)
+        for _ in range(3):
+            p = subprocess.run(["curl", "-sS", "--cacert", pki.ca, "--resolve",
+                                "localhost:%d:127.0.0.1" % srv.port,
+                                "https://localhost:%d/hello.txt" % srv.port],
+                               capture_output=True, timeout=30)
+            self.assertEqual((p.returncode, p.stdout), (0, b"hello, world\n"), p.stderr)
+        # Three clones of the one server, each our child, reaped with status 0.
+        lines = srv.wait_log(r"^<6>filesvc-inetd: 127\.0\.0\.1:\d+: pid \d+ exited with status 0 ",
+                             count=3)
+        pids = {int(re.search(r"pid (\d+)", l).group(1)) for l in lines}
+        self.assertEqual(len(pids), 3)
+        self.assertNotIn(server, pids)
+        wait_until(lambda: children(srv.pid) == [server], what="the clones to be reaped")
+        # The variables reached the handler: it logs the client TCPREMOTEIP names.
+        self.assertEqual(len(srv.matching(r"127\.0\.0\.1:\d+ GET /hello\.txt 200")), 3,
+                         srv.log())
+        self.assertEqual(srv.stop(), 0)
+        srv.wait_log(r"^<6>filesvc-inetd: fork server pid %d exited with status 0$" % server)
+        self.assertEqual(srv.matching(r"^<[0-4]>"), [])
 
 
 def sleepers(arg):
