@@ -249,6 +249,15 @@ class NotAForkServer(InetdCase):
         self.assertRegex(err, r"--handler-seccomp and --fork-server do not go together")
         self.assertIn("Try 'filesvc-inetd --help'.", err)
 
+    def test_inherited_variable_never_reaches_a_spawned_child(self):
+        # Set for us by someone else, it would make a spawned filesvc-tlsd look for a
+        # fork-server socket on fd 3; without --fork-server nobody gets it.
+        env = dict(os.environ, FILESVC_FORK_SERVER="3")
+        srv = self.inetd(["/bin/sh", "-c", 'echo "[$FILESVC_FORK_SERVER]"'], env=env)
+        with srv.connect() as c:
+            self.assertEqual(c.reader.rest(), b"[]\n")
+        self.assertEqual(srv.stop(), 0)
+
     def test_help_names_the_option(self):
         out = subprocess.run([INETD, "--help"], capture_output=True, check=True).stdout.decode()
         self.assertIn("--fork-server", out)
