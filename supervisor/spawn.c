@@ -22,11 +22,12 @@ extern char **environ;
 /*
  * Names a child must not inherit from us: the service manager's (they
  * describe our sockets and our pid, not the child's) and the ones we set,
- * which an outer super-server may have set for us.
+ * which an outer super-server may have set for us (FILESVC_FORK_SERVER
+ * would send a spawned filesvc-tlsd looking for a fork-server socket).
  */
 static const char *const dropped[] = {
 	"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_PID",
-	"WATCHDOG_USEC", "PROTO", "TCPREMOTEIP", "TCPREMOTEPORT", "TCPREMOTEHOST",
+	"WATCHDOG_USEC", "FILESVC_FORK_SERVER", "PROTO", "TCPREMOTEIP", "TCPREMOTEPORT", "TCPREMOTEHOST",
 	"TCPREMOTEINFO", "TCPLOCALIP", "TCPLOCALPORT", "TCPLOCALHOST", "REMOTE_ADDR",
 	"REMOTE_PORT",
 };
