@@ -28,7 +28,9 @@ int
 forkspawn_init(struct forkspawn *fs)
 {
 	fs->sock = -1;
+	fs->pending = -1;
 	fs->pid = 0;
+	fs->ready = false;
 	return -pthread_mutex_init(&fs->lock, NULL);
 }
 
@@ -124,23 +126,51 @@ pidfd_open_or_not(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* greeting_read()'s results besides 0, FORKSPAWN_MUTE and -errno. */
-enum { GREETING_END = 3, GREETING_AGAIN };
-
-/* One datagram from sock, which poll() found readable. */
-static int
-greeting_read(int sock)
+int
+forkspawn_greeting(struct forkspawn *fs)
 {
 	char buf[64];
 	ssize_t n;
 
-	if ((n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT)) == -1)
-		return errno == EAGAIN || errno == EINTR ? GREETING_AGAIN : -errno;
+	if ((n = recv(fs->pending, buf, sizeof(buf), MSG_DONTWAIT)) == -1)
+		return errno == EAGAIN || errno == EINTR ? FORKSPAWN_WAIT : -errno;
 	if (n == 0)
-		return GREETING_END;
+		return FORKSPAWN_END;
 	if ((size_t)n == strlen(FORKSERVER_READY) && memcmp(buf, FORKSERVER_READY, (size_t)n) == 0)
 		return 0;
-	return FORKSPAWN_MUTE;
+	return FORKSPAWN_WRONG;
+}
+
+int
+forkspawn_launch(struct forkspawn *fs, const struct spawner *sp)
+{
+	int fd[2], r;
+	pid_t pid;
+
+	if ((r = sockets_open(fd)) < 0)
+		return r;
+	r = server_spawn(sp, fd[1], &pid);
+	io_close_unwritten(fd[1]);
+	if (r < 0) {
+		io_close_unwritten(fd[0]);
+		return r;
+	}
+	fs->pending = fd[0];
+	fs->ready = false;
+	(void)pthread_mutex_lock(&fs->lock);	/* the workers' kill() reads pid */
+	fs->pid = pid;
+	(void)pthread_mutex_unlock(&fs->lock);
+	return 0;
+}
+
+void
+forkspawn_ready(struct forkspawn *fs)
+{
+	(void)pthread_mutex_lock(&fs->lock);
+	fs->sock = fs->pending;
+	(void)pthread_mutex_unlock(&fs->lock);
+	fs->pending = -1;
+	fs->ready = true;
 }
 
 /*
@@ -148,11 +178,11 @@ greeting_read(int sock)
  * reaped here, with *ret_status; the caller kills and reaps otherwise.
  */
 static int
-greeting_wait(int sock, pid_t pid, int *ret_status)
+greeting_wait(struct forkspawn *fs, int *ret_status)
 {
 	int64_t deadline = io_now_ms() + FORKSPAWN_READY_MS;
-	struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
-	    { .fd = pidfd_open_or_not(pid), .events = POLLIN } };
+	struct pollfd p[2] = { { .fd = fs->pending, .events = POLLIN },
+	    { .fd = pidfd_open_or_not(fs->pid), .events = POLLIN } };
 	int n, r;
 
 	for (;;) {
@@ -171,14 +201,14 @@ greeting_wait(int sock, pid_t pid, int *ret_status)
 			break;	/* it exited: found below */
 		if (p[0].revents == 0)
 			continue;
-		if ((r = greeting_read(sock)) == GREETING_END)
+		if ((r = forkspawn_greeting(fs)) == FORKSPAWN_END)
 			p[0].fd = -1;	/* it closed the socket: its exit should follow */
-		else if (r != GREETING_AGAIN)
+		else if (r != FORKSPAWN_WAIT)
 			break;
 	}
 	if (p[1].fd >= 0)
 		io_close_unwritten(p[1].fd);
-	if (r != 0 && waitpid(pid, ret_status, WNOHANG) == pid)
+	if (r != 0 && waitpid(fs->pid, ret_status, WNOHANG) == fs->pid)
 		return FORKSPAWN_EXITED;
 	return r;
 }
@@ -186,33 +216,25 @@ greeting_wait(int sock, pid_t pid, int *ret_status)
 int
 forkspawn_start(struct forkspawn *fs, const struct spawner *sp, int *ret_status)
 {
-	int fd[2], status, r;
 	pid_t pid;
+	int status, r;
 
-	if ((r = sockets_open(fd)) < 0)
+	if ((r = forkspawn_launch(fs, sp)) < 0)
 		return r;
-	r = server_spawn(sp, fd[1], &pid);
-	io_close_unwritten(fd[1]);
-	if (r < 0) {
-		io_close_unwritten(fd[0]);
+	if ((r = greeting_wait(fs, &status)) == 0) {
+		forkspawn_ready(fs);
+		return 0;
+	}
+	pid = fs->pid;
+	forkspawn_exited(fs);
+	if (r == FORKSPAWN_EXITED) {
+		*ret_status = status;
 		return r;
 	}
-	if ((r = greeting_wait(fd[0], pid, &status)) != 0) {
-		io_close_unwritten(fd[0]);
-		if (r == FORKSPAWN_EXITED) {
-			*ret_status = status;
-			return r;
-		}
-		(void)kill(pid, SIGKILL);	/* our unreaped child: the pid is still its own */
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			continue;
-		return r;
-	}
-	(void)pthread_mutex_lock(&fs->lock);
-	fs->sock = fd[0];
-	fs->pid = pid;
-	(void)pthread_mutex_unlock(&fs->lock);
-	return 0;
+	(void)kill(pid, SIGKILL);	/* our unreaped child: the pid is still its own */
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		continue;
+	return r;
 }
 
 /* The reply to the request just sent; 0 with *rep believable, or -errno. */
@@ -277,22 +299,24 @@ forkspawn_request(struct forkspawn *fs, const struct spawn_env *env, int conn, p
 }
 
 void
-forkspawn_exited(struct forkspawn *fs)
-{
-	(void)pthread_mutex_lock(&fs->lock);
-	fs->pid = 0;
-	if (fs->sock >= 0)
-		io_close_unwritten(fs->sock);
-	fs->sock = -1;
-	(void)pthread_mutex_unlock(&fs->lock);
-}
-
-void
 forkspawn_close(struct forkspawn *fs)
 {
 	(void)pthread_mutex_lock(&fs->lock);
 	if (fs->sock >= 0)
 		io_close_unwritten(fs->sock);
 	fs->sock = -1;
+	(void)pthread_mutex_unlock(&fs->lock);
+	if (fs->pending >= 0)
+		io_close_unwritten(fs->pending);	/* out of the epoll set with it */
+	fs->pending = -1;
+	fs->ready = false;
+}
+
+void
+forkspawn_exited(struct forkspawn *fs)
+{
+	forkspawn_close(fs);
+	(void)pthread_mutex_lock(&fs->lock);
+	fs->pid = 0;
 	(void)pthread_mutex_unlock(&fs->lock);
 }

@@ -32,6 +32,8 @@
  * peer that sends nothing holds one of the -c slots.
  */
 #define SV_PROXY_DEADLINE_S	5
+/* epoll tag of a new fork server's socket until its greeting (forkserve.c). */
+#define SV_TAG_FORK_GREETING	((uint64_t)SV_LISTEN_MAX + 16)
 /* epoll tags of connections waiting for their header: this plus the slot index. */
 #define SV_TAG_PENDING	((uint64_t)1 << 32)
 
@@ -74,6 +76,7 @@ struct supervisor {
 	struct workers		 workers;	/* the threads that call posix_spawn() */
 	struct forkspawn	 fs;		/* --fork-server: the resident PROGRAM */
 	int64_t			 fs_start_ms;	/* when the last one was started */
+	bool			 fs_failed;	/* that start's failure is logged already */
 	pid_t			 unknown_pid;	/* an exited child not in the table (reap.c) */
 	uint64_t		 unknown_seq;	/* the last job submitted when it was seen */
 	uint64_t		 unknown_left;	/* jobs up to unknown_seq not back yet */
@@ -141,13 +144,14 @@ void stop_late_child(struct supervisor *sv, const struct conntab_slot *s);
 /*
  * forkserve.c: --fork-server's server: started before serving (die() if it
  * does not start), reaped, logged and started again (at most once per
- * FORKSERVE_RESTART_MS; meanwhile the listeners are not polled), and told
- * to exit when we stop.
+ * FORKSERVE_RESTART_MS, without blocking the loop; meanwhile the
+ * listeners are not polled), and told to exit when we stop.
  */
 #define FORKSERVE_RESTART_MS	1000
 void forkserve_setup(struct supervisor *sv);
 bool forkserve_reap(struct supervisor *sv, pid_t pid);	/* exited pid: the server? then reaped */
-void forkserve_restart(struct supervisor *sv);	/* forkfd fired */
+void forkserve_greeting(struct supervisor *sv);	/* a new server's socket is readable */
+void forkserve_timer(struct supervisor *sv);	/* forkfd fired: restart, or greeting deadline */
 void forkserve_stop(struct supervisor *sv);	/* stop_begin(): no more requests */
 void forkserve_kill(struct supervisor *sv, int sig);	/* stop_escalate(), if it still runs */
 
@@ -155,7 +159,7 @@ void forkserve_kill(struct supervisor *sv, int sig);	/* stop_escalate(), if it s
 static inline bool
 forkserve_down(const struct supervisor *sv)
 {
-	return sv->opt->fork_server && sv->fs.pid == 0;
+	return sv->opt->fork_server && !sv->fs.ready;
 }
 
 /* reap.c: children that exited (SIGCHLD), and spawns the threads finished. */

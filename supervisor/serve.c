@@ -2,7 +2,8 @@
  * What each event of the loop means.  One epoll set holds the listeners,
  * a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2), five
  * timerfds (accept pause, shutdown steps, STATUS= ticks, PROXY header
- * deadlines, the fork server's restart), the spawner threads' eventfd (workers.c) and, with
+ * deadlines, the fork server's restart or greeting), a new fork server's
+ * socket until its greeting, the spawner threads' eventfd (workers.c) and, with
  * --proxy-protocol, the connections whose header has not arrived yet.
  * No signal handler ever runs asynchronously; every reaction is plain
  * code in this thread, the only one that touches the connection table.
@@ -22,7 +23,8 @@
 
 /* epoll tags: a listener's index, or one of these, or SV_TAG_PENDING and up. */
 enum { TAG_SIGNAL = SV_LISTEN_MAX, TAG_PAUSE, TAG_STOP, TAG_STATUS, TAG_PROXY, TAG_SPAWNED,
-	TAG_FORK };
+	TAG_FORK, TAG_END };
+_Static_assert(TAG_END <= SV_TAG_FORK_GREETING, "epoll tags collide");
 
 /*
  * Block the signals we handle and read them from a signalfd.  Call
@@ -144,7 +146,10 @@ event_dispatch(struct supervisor *sv, uint64_t tag, uint32_t events)
 		reap_spawns(sv);
 		break;
 	case TAG_FORK:
-		forkserve_restart(sv);
+		forkserve_timer(sv);
+		break;
+	case SV_TAG_FORK_GREETING:
+		forkserve_greeting(sv);
 		break;
 	default:
 		if (tag >= SV_TAG_PENDING) {

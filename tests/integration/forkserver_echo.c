@@ -9,6 +9,9 @@
  * Usage: forkserver_echo STATUS [STALL]
  * With STALL, the server stops answering after STALL requests (it keeps
  * the socket open and reads nothing more), as a wedged server would.
+ * With FORKSERVER_ECHO_HOLD naming a file that exists, a server starting
+ * waits as many milliseconds as the file says before its greeting, or,
+ * if it says "exit", exits 1 instead: a slow or failing restart.
  */
 #include <errno.h>
 #include <sched.h>
@@ -101,6 +104,24 @@ serve_one(int sock, int status)
 		exit(4);
 }
 
+static void
+hold(void)
+{
+	const char *path = getenv("FORKSERVER_ECHO_HOLD");
+	char buf[32] = "";
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strcmp(buf, "exit") == 0)
+		exit(1);
+	usleep((useconds_t)strtoul(buf, NULL, 10) * 1000);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -118,6 +139,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "forkserver_echo: %s is not 3\n", FORKSERVER_ENV);
 		return 1;
 	}
+	hold();
 	if (send(FORKSERVER_FD, FORKSERVER_READY, strlen(FORKSERVER_READY), MSG_NOSIGNAL) == -1) {
 		perror("forkserver_echo: greeting");
 		return 1;

@@ -61,8 +61,9 @@ def status(srv, asked):
 
 
 class ForkServer(InetdCase):
-    def fork_inetd(self, status=0, opts=(), extra=()):
-        srv = self.inetd([ECHO, str(status)] + list(extra), opts=["--fork-server"] + list(opts))
+    def fork_inetd(self, status=0, opts=(), extra=(), env=None):
+        srv = self.inetd([ECHO, str(status)] + list(extra), opts=["--fork-server"] + list(opts),
+                         env=env)
         self.addCleanup(self.close_all)
         self.conns = []
         return srv
@@ -184,6 +185,48 @@ class ForkServer(InetdCase):
             pids.append(server_pid(srv, count=n))
         self.assertGreaterEqual(time.monotonic() - start, 2.0)  # three restarts
         self.echo(srv).end(0)
+        self.assertEqual(srv.stop(), 0)
+
+    def hold_env(self):
+        """An environment telling new echo servers to look at a file before greeting."""
+        self.hold = os.path.join(self.root, "hold")
+        return dict(os.environ, FORKSERVER_ECHO_HOLD=self.hold)
+
+    def test_slow_restart_blocks_nothing(self):
+        srv = self.fork_inetd(opts=["-v"], env=self.hold_env())
+        first = server_pid(srv)
+        a = self.echo(srv)
+        with open(self.hold, "w") as f:
+            f.write("3000\n")  # the next server greets after 3 s
+        os.kill(first, signal.SIGKILL)
+        srv.wait_log(r"fork server pid %d was killed by signal 9" % first)
+        killed = time.monotonic()
+        # Meanwhile the loop answers signals and reaps at once...
+        self.assertRegex(status(srv, 1), r"status: 1 connections ")
+        a.end(6)
+        srv.wait_log(r"pid %d exited with status 6 " % a.pid, timeout=1.0)
+        self.assertLess(time.monotonic() - killed, 2.0)
+        self.assertEqual(len(srv.matching(READY % re.escape(ECHO))), 1)  # not ready yet
+        # ...while a new client waits in the backlog (not refused) for the new server.
+        b = self.echo(srv)
+        self.assertGreaterEqual(time.monotonic() - killed, 2.5)
+        self.assertEqual(b.server, server_pid(srv, count=2))
+        b.end(0)
+        self.assertEqual(srv.stop(), 0)
+        self.assertEqual(srv.matching(r"^<[0-3]>"), [])
+
+    def test_failed_restart_is_logged_and_tried_again(self):
+        srv = self.fork_inetd(env=self.hold_env())
+        first = server_pid(srv)
+        with open(self.hold, "w") as f:
+            f.write("exit\n")
+        os.kill(first, signal.SIGKILL)
+        srv.wait_log(r"^<3>filesvc-inetd: fork server %s did not start: it exited with status "
+                     r"1; trying again in 1 s$" % re.escape(ECHO), count=2)
+        self.assertIsNone(srv.proc.poll())  # a failed restart is not fatal
+        os.unlink(self.hold)
+        second = server_pid(srv, count=2)
+        self.assertEqual(self.echo(srv).server, second)
         self.assertEqual(srv.stop(), 0)
 
     def test_wedged_server_is_killed_and_replaced(self):
