@@ -196,10 +196,17 @@ forkserve_reap(struct supervisor *sv, pid_t pid)
 	return true;
 }
 
+/*
+ * Once stopping, the server is told to exit when the spawner threads
+ * have no job left: a client accepted before the signal still gets its
+ * process, as it would from posix_spawn().
+ */
 void
 forkserve_stop(struct supervisor *sv)
 {
-	if (sv->opt->fork_server)
+	if (!sv->opt->fork_server || sv->phase == PHASE_RUN)
+		return;
+	if (sv->workers.submitted == sv->workers.taken)
 		forkspawn_close(&sv->fs);	/* a pending greeting's socket too */
 }
 

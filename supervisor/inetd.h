@@ -152,7 +152,7 @@ void forkserve_setup(struct supervisor *sv);
 bool forkserve_reap(struct supervisor *sv, pid_t pid);	/* exited pid: the server? then reaped */
 void forkserve_greeting(struct supervisor *sv);	/* a new server's socket is readable */
 void forkserve_timer(struct supervisor *sv);	/* forkfd fired: restart, or greeting deadline */
-void forkserve_stop(struct supervisor *sv);	/* stop_begin(): no more requests */
+void forkserve_stop(struct supervisor *sv);	/* stopping: no more requests, once none is out */
 void forkserve_kill(struct supervisor *sv, int sig);	/* stop_escalate(), if it still runs */
 
 /* Inline, so admit.c, which forkserve.c calls, calls nothing back. */

@@ -157,5 +157,6 @@ reap_spawns(struct supervisor *sv)
 	report_changed(sv);
 	if (sv->unknown_pid != 0)
 		reap_exits(sv);	/* an exit we held back may be ours now */
+	forkserve_stop(sv);	/* stopping: the fork server's last request may be back */
 	admit_poll(sv);	/* the workers have room again */
 }

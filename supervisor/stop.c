@@ -92,8 +92,8 @@ stop_begin(struct supervisor *sv, int sig)
 	}
 	listen_close(sv);	/* new clients get a refusal, not a wait */
 	sv->polling = false;
-	forkserve_stop(sv);	/* spawns still queued fail: their clients are refused too */
 	sv->phase = PHASE_GRACE;
+	forkserve_stop(sv);	/* or when the spawns under way are back (reap_spawns) */
 	report_text(sv, text, sizeof(text));
 	notify_stopping(&sv->nt, text);
 	log_msg(LOG_NOTICE, 0, "%s: stopped listening; %zu connections have %u s to finish",

@@ -11,7 +11,9 @@
  * the socket open and reads nothing more), as a wedged server would.
  * With FORKSERVER_ECHO_HOLD naming a file that exists, a server starting
  * waits as many milliseconds as the file says before its greeting, or,
- * if it says "exit", exits 1 instead: a slow or failing restart.
+ * if it says "exit", exits 1 instead: a slow or failing restart.  With
+ * FORKSERVER_ECHO_SLOW=N it says "forkserver_echo: request" on stderr
+ * for each request, then waits N hundredths of a second before it clones.
  */
 #include <errno.h>
 #include <sched.h>
@@ -72,6 +74,17 @@ child(int conn, char *vars[], int n, int status, pid_t server)
 	_exit(status);
 }
 
+static void
+slow(void)
+{
+	const char *ms = getenv("FORKSERVER_ECHO_SLOW");
+
+	if (ms == NULL)
+		return;
+	fputs("forkserver_echo: request\n", stderr);
+	usleep((useconds_t)number(ms) * 10000);
+}
+
 /* One request: a clone for it, and the reply. */
 static void
 serve_one(int sock, int status)
@@ -89,6 +102,7 @@ serve_one(int sock, int status)
 		fprintf(stderr, "forkserver_echo: bad request: %s\n", strerror(-r));
 		exit(3);
 	}
+	slow();
 	if ((n = forkserver_vars_split(buf, len, vars, FORKSERVER_VARS_MAX)) < 0) {
 		rep.err = EINVAL;
 	} else if ((pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0)) == 0) {

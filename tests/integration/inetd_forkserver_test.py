@@ -158,6 +158,22 @@ class ForkServer(InetdCase):
                      % (a.port, a.pid))
         srv.wait_log(r"^<5>filesvc-inetd: stopped: 1 connections served$")
 
+    def test_sigterm_spares_the_requests_under_way(self):
+        # Each request takes the server 0.5 s: when SIGTERM comes, a's is being
+        # answered and b's waits its turn.  Both were accepted: both are served.
+        env = dict(os.environ, FORKSERVER_ECHO_SLOW="50")
+        srv = self.fork_inetd(opts=["-t", "60"], env=env)
+        a, b = srv.connect(), srv.connect()
+        self.conns += [a, b]
+        srv.wait_log(r"^forkserver_echo: request$")
+        srv.proc.send_signal(signal.SIGTERM)
+        for c in (a, b):
+            self.assertRegex(c.reader.line(), rb"^PROTO=TCP ")
+            c.send(b"0\n")
+        self.assertEqual(srv.proc.wait(20), 0)
+        self.assertEqual(srv.matching(r"cannot start"), [])
+        srv.wait_log(r"stopped: 2 connections served$")
+
     def test_killed_server_is_logged_and_replaced(self):
         srv = self.fork_inetd()
         first = server_pid(srv)
