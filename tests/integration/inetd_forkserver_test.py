@@ -159,20 +159,23 @@ class ForkServer(InetdCase):
         srv.wait_log(r"^<5>filesvc-inetd: stopped: 1 connections served$")
 
     def test_sigterm_spares_the_requests_under_way(self):
-        # Each request takes the server 0.5 s: when SIGTERM comes, a's is being
-        # answered and b's waits its turn.  Both were accepted: both are served.
-        env = dict(os.environ, FORKSERVER_ECHO_SLOW="50")
+        # Each request takes the server 0.3 s: when SIGTERM comes, the first is being
+        # answered and the others wait their turn, some not yet taken by a spawner
+        # thread.  All were accepted: all are served.
+        env = dict(os.environ, FORKSERVER_ECHO_SLOW="30")
         srv = self.fork_inetd(opts=["-t", "60"], env=env)
-        a, b = srv.connect(), srv.connect()
-        self.conns += [a, b]
+        conns = [srv.connect() for _ in range(3)]  # more could wait in the backlog
+        self.conns += conns
         srv.wait_log(r"^forkserver_echo: request$")
+        # A slot is taken at the accept: three means all three were accepted.
+        self.assertRegex(status(srv, 1), r"status: 3 connections ")
         srv.proc.send_signal(signal.SIGTERM)
-        for c in (a, b):
+        for c in conns:
             self.assertRegex(c.reader.line(), rb"^PROTO=TCP ")
             c.send(b"0\n")
         self.assertEqual(srv.proc.wait(20), 0)
         self.assertEqual(srv.matching(r"cannot start"), [])
-        srv.wait_log(r"stopped: 2 connections served$")
+        srv.wait_log(r"stopped: 3 connections served$")
 
     def test_killed_server_is_logged_and_replaced(self):
         srv = self.fork_inetd()
