@@ -2,8 +2,9 @@
  * The fork server's mechanism: starting it with our end of a SEQPACKET
  * socketpair, waiting for its greeting, and one request/reply exchange
  * per connection.  The server is our program, but a reply is still
- * checked before its pid is believed: a wrong pid in the connection table
- * would have stop.c signal a stranger.
+ * checked before its pid is believed (the right size, and a pid that is
+ * our child): a wrong pid in the connection table would have stop.c
+ * signal a stranger.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -255,6 +256,20 @@ reply_read(int sock, struct forkserver_reply *rep)
 }
 
 /*
+ * Whether pid is our child, as CLONE_PARENT makes it: one that is not
+ * would never be reaped, and its number could be anyone's by the time a
+ * stop signals it.  WNOWAIT: a child that already exited stays for the
+ * event loop to reap (which it does not before this job is back).
+ */
+static bool
+our_child(pid_t pid)
+{
+	siginfo_t si;
+
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+/*
  * Under the lock: the server answered late or wrongly, so its replies and
  * our requests are out of step for good.  Stop asking it, and kill it: it
  * is unreaped (the event loop clears pid before reaping), so the signal
@@ -288,6 +303,9 @@ forkspawn_request(struct forkspawn *fs, const struct spawn_env *env, int conn, p
 		r = -EAGAIN;
 	} else if ((r = forkserver_send(fs->sock, conn, buf, (size_t)len)) < 0 ||
 	    (r = reply_read(fs->sock, &rep)) < 0) {
+		server_broken(fs);
+	} else if (rep.pid > 0 && !our_child(rep.pid)) {
+		r = -ECHILD;	/* it does not clone as the protocol says */
 		server_broken(fs);
 	} else if (rep.pid == 0) {
 		r = -rep.err;	/* its own failure (fork: EAGAIN, say): it still serves */

@@ -267,6 +267,24 @@ class ForkServer(InetdCase):
         self.assertEqual(srv.stop(), 0)
 
 
+    def test_clone_that_is_not_our_child_breaks_the_server(self):
+        # A server that forgets CLONE_PARENT: the pid it names is not ours to reap or
+        # signal, so it is not recorded, and that server is replaced.
+        env = dict(os.environ, FORKSERVER_ECHO_OWN_CHILD="1")
+        srv = self.fork_inetd(env=env)
+        first = server_pid(srv)
+        c = srv.connect()
+        self.conns.append(c)
+        srv.wait_log(r"^<3>filesvc-inetd: 127\.0\.0\.1:\d+: cannot start %s: No child "
+                     r"processes$" % re.escape(ECHO))
+        srv.wait_log(r"^<4>filesvc-inetd: fork server pid %d was killed by signal 9 \(Killed\); "
+                     r"starting another$" % first)
+        self.assertNotEqual(server_pid(srv, count=2), first)
+        self.assertRegex(status(srv, 1), r"status: 0 connections .*, 1 failed to start$")
+        c.close()  # its orphan clone exits at EOF, reaped by whoever adopted it
+        self.assertEqual(srv.stop(), 0)
+
+
 class NotAForkServer(InetdCase):
     def start(self, program, opts=()):
         args = [INETD] + ih.ALLOW_ROOT + ["-l", "127.0.0.1:0", "--fork-server"] + list(opts)
