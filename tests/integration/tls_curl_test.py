@@ -2,7 +2,7 @@
 """HTTPS judged by curl: filesvc-tlsd in front of the real handler, the test CA made
 by openssl.  GET, Range, several URLs over one TLS connection, the listing; a
 certificate for another host name and one from an unknown CA refused (exit 60); the
-same under filesvc-inetd; the handler logs the real peer; and a certificate renewed
+same under filesvc-inetd, and under filesvc-inetd --fork-server; the handler logs the real peer; and a certificate renewed
 on disk serves the next connection without a restart."""
 
 import os
@@ -106,6 +106,31 @@ class CurlTls(harness.TreeCase):
                       "https://localhost:%d/sub/data.bin" % port)
         self.assertEqual(p.stdout, self.data)
         inetd.wait_log(r"filesvc-handler: 127\.0\.0\.1:\d+ GET /sub/data.bin 200")
+
+    def test_under_filesvc_inetd_fork_server(self):
+        """The supervisor's drop-in: filesvc-tlsd started once, cloned per connection."""
+        if not harness.INETD or not os.access(harness.INETD, os.X_OK):
+            self.skipTest(harness.NOT_APPLICABLE + "filesvc-inetd is not built")
+        import inetd_harness
+
+        inetd = inetd_harness.Inetd([th.TLSD, "--cert", self.pki.cert, "--key", self.pki.key,
+                                     "--"] + th.handler(self.root),
+                                    opts=["--fork-server", "-v"])
+        self.addCleanup(inetd.stop)
+        host, port = inetd.addrs[0]
+        resolve = ["--resolve", "localhost:%d:%s" % (port, host)]
+        for _ in range(3):
+            p = self.curl(*resolve, "https://localhost:%d/sub/data.bin" % port)
+            self.assertEqual(p.stdout, self.data)
+        # Three clones, each filesvc-inetd's child, reaped and logged by it.
+        harness.wait_until(lambda: sum("exited with status 0" in l for l in inetd.lines) == 3,
+                           what="three clones' exits logged")
+        self.assertEqual(len(re.findall(r"filesvc-handler: 127\.0\.0\.1:\d+ GET /sub/data\.bin 200",
+                                        "\n".join(inetd.lines))), 3, inetd.lines)
+        # Keep-alive and a range through a clone, as through an exec'd tlsd.
+        p = self.curl(*resolve, "-r", "10-19", "https://localhost:%d/sub/data.bin" % port,
+                      "https://localhost:%d/hello.txt" % port)
+        self.assertEqual(p.stdout, self.data[10:20] + b" TLS\n")	# -r is for both URLs
 
     def test_unreadable_key_is_one_line_and_exit_1(self):
         d = th.Direct(self.pki, ["true"], ["--key", "/nonexistent/key.pem"])
