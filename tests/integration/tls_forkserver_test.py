@@ -68,7 +68,7 @@ class ForkServer:
             try:
                 conn, peer = self.listener.accept()
             except OSError:
-                return
+                return	# shut down: the test is over
             env = dict({"TCPREMOTEIP": peer[0], "TCPREMOTEPORT": str(peer[1])}, **self.env_vars)
             payload = b"".join(b"%s=%s\0" % (k.encode(), v.encode()) for k, v in env.items())
             with self.lock:
@@ -88,10 +88,22 @@ class ForkServer:
     def logs(self):
         return self.log.text()
 
+    def close_requester(self):
+        """Stop accepting, then close our end.  shutdown() wakes the thread blocked in
+        accept(), which close() alone would not: a thread still blocked could take a
+        connection from the next test's listener, given the same fd number."""
+        if self.listener.fileno() >= 0:
+            try:
+                self.listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.thread.join(10)
+            self.listener.close()
+        self.sock.close()
+
     def stop(self):
         if self.proc.poll() is None:
-            self.listener.close()
-            self.sock.close()
+            self.close_requester()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -158,8 +170,7 @@ class Serving(ForkServerCase):
 
     def test_server_ends_when_requester_closes(self):
         srv = self.serve()
-        srv.listener.close()
-        srv.sock.close()
+        srv.close_requester()
         self.assertEqual(srv.proc.wait(10), 0, srv.logs())
 
     def test_clone_confined_while_relaying(self):
@@ -169,7 +180,9 @@ class Serving(ForkServerCase):
             clones = []
             harness.wait_until(lambda: clones.extend(self.clones(srv)) or clones,
                                what="the clone")
-            status = lambda: open("/proc/%d/status" % clones[0]).read()
+            def status():
+                with open("/proc/%d/status" % clones[0]) as f:
+                    return f.read()
             harness.wait_until(lambda: "Seccomp:\t2" in status(), what="the relay's filter")
             self.assertIn("NoNewPrivs:\t1", status())
             tls.close()
