@@ -4,9 +4,8 @@ TLS 1.0/1.1 refused, 1.2/1.3 accepted, ALPN http/1.1 and never h2; a client stal
 mid-handshake cut by the deadline and one sending garbage refused, each with one log
 line and no command started; half-close passed on both ways (close_notify one way,
 shutdown the other); a protocol 1 session; a small file's answer in one TLS record;
-1 GiB byte-identical through TLS; the
-command's exit status and environment; tlsd confined while it relays; and the command
-unable to read the key."""
+1 GiB byte-identical through TLS; the command's exit status and environment; tlsd
+confined while it relays; and the command unable to read the key."""
 
 import hashlib
 import os
