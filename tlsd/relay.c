@@ -120,7 +120,12 @@ from_child(struct relay *rl)
 	size_t room;
 	ssize_t n;
 
-	if (rl->child_eof || rl->child_rd_blocked || (room = relaybuf_room(&rl->down, &p)) == 0)
+	/*
+	 * Only once less than a record is left to encrypt: topping the buffer
+	 * up after each record would be a read per record.
+	 */
+	if (rl->child_eof || rl->child_rd_blocked || relaybuf_held(&rl->down) >= FS_RELAY_RECORD ||
+	    (room = relaybuf_room(&rl->down, &p)) == 0)
 		return false;
 	n = read(rl->t->child_fd, p, room);
 	if (n > 0) {
