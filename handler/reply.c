@@ -80,7 +80,7 @@ reply_buffer(struct session *s, const char *buf, size_t len)
 /*
  * A header and a small file in one write, where MSG_MORE does nothing
  * (AF_UNIX): two messages would become two reads and two TLS records in
- * filesvc-tlsd (bench/results/2026-12-07-1108-tls.md).  Up to one TLS
+ * filesvc-tlsd (bench/results/2026-12-07-1123-tls.md).  Up to one TLS
  * record's payload, header included.
  */
 #define REPLY_JOIN_MAX	16384

@@ -159,7 +159,7 @@ spawn_command(struct tlsd *t)
 	}
 	/*
 	 * Larger than the default: downloads run faster (bench/results/
-	 * 2026-12-07-1108-tls.md's notes).  The kernel caps it at
+	 * 2026-12-07-1123-tls.md's notes).  The kernel caps it at
 	 * net.core.wmem_max; if it refuses, the default only costs speed.
 	 */
 	(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &(int){ FS_RELAY_SOCKBUF }, sizeof(int));
