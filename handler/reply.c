@@ -94,7 +94,7 @@ join_file(struct session *s, const char *header, size_t len, int fd, uint64_t of
 	ssize_t n;
 	int r;
 
-	if (!s->out_is_unix || count == 0 || count > sizeof(buf) - len || len > sizeof(buf))
+	if (!s->out_is_unix || count == 0 || len > sizeof(buf) || count > sizeof(buf) - len)
 		return 1;
 	memcpy(buf, header, len);
 	do

@@ -4,9 +4,10 @@
  * not known to be blocked; poll() waits only for what an operation said
  * it needs (SSL_ERROR_WANT_READ/WRITE, EAGAIN) or what a read that found
  * the socket drained foretells, so bytes OpenSSL holds (SSL_has_pending)
- * are read without waiting for the socket, and nothing spins.  A half-close passes on: the client's close_notify or
- * EOF becomes shutdown(SHUT_WR) towards the command, the command's EOF
- * becomes close_notify towards the client.
+ * are read without waiting for the socket, and nothing spins.  A
+ * half-close passes on: the client's close_notify or EOF becomes
+ * shutdown(SHUT_WR) towards the command, the command's EOF becomes
+ * close_notify towards the client.
  */
 #include <errno.h>
 #include <openssl/err.h>
