@@ -50,6 +50,7 @@ struct session {
 	struct confine		 root;
 	int			 out;		/* fd 1 */
 	bool			 out_is_socket;
+	bool			 out_is_unix;	/* AF_UNIX: MSG_MORE holds nothing back there */
 	bool			 gone;		/* the client left or a promise broke: stop */
 	int			 termfd;	/* SIGTERM's signalfd, or -1 (sigterm.c) */
 	bool			 term_held;	/* SIGTERM blocked: a request is under way */
@@ -232,6 +233,12 @@ int reply_buffer(struct session *s, const char *buf, size_t len);
 /* Part of a body: more says more follows at once (MSG_MORE on a socket). */
 int reply_part(struct session *s, const char *buf, size_t len, bool more);
 int reply_file(struct session *s, int fd, uint64_t offset, uint64_t count);
+/*
+ * reply_header() (with count as the body) and reply_file() in one: a small
+ * file on an AF_UNIX socket goes out with its header in one write.
+ */
+int reply_header_file(struct session *s, const char *header, size_t len, int fd,
+    uint64_t offset, uint64_t count);
 /* Protocol 1's error answer, "ERR code text", which has no body. */
 int reply_err(struct session *s, int code, const char *text);
 

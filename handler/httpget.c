@@ -43,8 +43,10 @@ answer_file(struct session *s, struct exchange *x, int fd, const struct stat *st
 	httpreply_start(&r, code, x->keep, x->http10);
 	httpreply_add(&r, "Content-Type: %s", mime_type(name, strlen(name)));
 	httpreply_validators(&r, etag, v.mtime, code, first, count, v.size);
-	if (httpreply_send(s, &r, count, x->head ? 0 : count) == 0 && !x->head && count > 0)
-		(void)reply_file(s, fd, first, count);	/* a failure sets s->gone */
+	if (x->head)
+		(void)httpreply_send(s, &r, count, 0);
+	else
+		(void)httpreply_send_file(s, &r, fd, first, count);	/* a failure sets s->gone */
 }
 
 /* Whether the query holds only bytes a Location may carry as they are. */

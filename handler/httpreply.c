@@ -81,8 +81,9 @@ httpreply_start(struct httpreply *r, int code, bool keep, bool http10)
 		httpreply_add(r, "Connection: keep-alive");
 }
 
-int
-httpreply_send(struct session *s, struct httpreply *r, uint64_t length, uint64_t body)
+/* The last fields and the blank line; the block's length, or -ENOBUFS. */
+static ssize_t
+finish(struct session *s, struct httpreply *r, uint64_t length)
 {
 	if (r->code != 304 && r->code != 204)
 		httpreply_add(r, "Content-Length: %llu", (unsigned long long)length);
@@ -93,7 +94,24 @@ httpreply_send(struct session *s, struct httpreply *r, uint64_t length, uint64_t
 		return -ENOBUFS;
 	}
 	memcpy(r->buf + r->len, "\r\n", 2);
-	return reply_header(s, r->buf, r->len + 2, body);
+	return (ssize_t)(r->len + 2);
+}
+
+int
+httpreply_send(struct session *s, struct httpreply *r, uint64_t length, uint64_t body)
+{
+	ssize_t len = finish(s, r, length);
+
+	return len < 0 ? (int)len : reply_header(s, r->buf, (size_t)len, body);
+}
+
+int
+httpreply_send_file(struct session *s, struct httpreply *r, int fd, uint64_t first,
+    uint64_t count)
+{
+	ssize_t len = finish(s, r, count);
+
+	return len < 0 ? (int)len : reply_header_file(s, r->buf, (size_t)len, fd, first, count);
 }
 
 /* An error answer whose body may say more than the reason phrase. */

@@ -47,6 +47,10 @@ void httpreply_add(struct httpreply *r, const char *fmt, ...)
  */
 int httpreply_send(struct session *s, struct httpreply *r, uint64_t length, uint64_t body);
 
+/* httpreply_send() with count bytes of fd from first as the body (reply_header_file()). */
+int httpreply_send_file(struct session *s, struct httpreply *r, int fd, uint64_t first,
+    uint64_t count);
+
 /*
  * A whole error answer to x: code (also logged), a one-line text/plain
  * body (none for HEAD), and extra, one more header field line (without

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -74,6 +75,51 @@ int
 reply_buffer(struct session *s, const char *buf, size_t len)
 {
 	return reply_part(s, buf, len, false);
+}
+
+/*
+ * A header and a small file in one write, where MSG_MORE does nothing
+ * (AF_UNIX): two messages would become two reads and two TLS records in
+ * filesvc-tlsd (bench/results/2026-12-07-1123-tls.md).  Up to one TLS
+ * record's payload, header included.
+ */
+#define REPLY_JOIN_MAX	16384
+
+/* Returns 0 or -errno when it was tried, 1 when the answer must go the usual way. */
+static int
+join_file(struct session *s, const char *header, size_t len, int fd, uint64_t offset,
+    uint64_t count)
+{
+	char buf[REPLY_JOIN_MAX];
+	ssize_t n;
+	int r;
+
+	if (!s->out_is_unix || count == 0 || len > sizeof(buf) || count > sizeof(buf) - len)
+		return 1;
+	memcpy(buf, header, len);
+	do
+		n = pread(fd, buf + len, (size_t)count, (off_t)offset);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)count)
+		return 1;	/* reply_file() says why: the file shrank, or cannot be read */
+	s->promised += count;
+	r = io_write_all(s->out, buf, len + (size_t)count, (int)s->opt->timeout_s * 1000);
+	if (r == 0)
+		s->sent += count;
+	return gone_if(s, r);
+}
+
+int
+reply_header_file(struct session *s, const char *header, size_t len, int fd, uint64_t offset,
+    uint64_t count)
+{
+	int r;
+
+	if ((r = join_file(s, header, len, fd, offset, count)) != 1)
+		return r;
+	if ((r = reply_header(s, header, len, count)) == 0 && count > 0)
+		r = reply_file(s, fd, offset, count);
+	return r;
 }
 
 /* One sendfile() call's share: large enough to amortise the call, small enough to stay fair. */

@@ -20,6 +20,21 @@
 #define DRAIN_MS	2000
 #define DRAIN_BYTES	(1u << 20)
 
+/*
+ * The output's address family, or -1 when it has no peer: getpeername()
+ * because it is the call the spawn filter (common/sysfilter.c) allows.
+ */
+static int
+out_domain(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	return ss.ss_family;
+}
+
 int
 session_open(struct session *s, const struct options *opt)
 {
@@ -42,6 +57,7 @@ session_open(struct session *s, const struct options *opt)
 	if (fstat(s->out, &st) == -1)
 		return -errno;
 	s->out_is_socket = S_ISSOCK(st.st_mode);
+	s->out_is_unix = s->out_is_socket && out_domain(s->out) == AF_UNIX;
 	/*
 	 * Non-blocking output lets every write wait for the client with a
 	 * deadline.  Only sockets and pipes: a terminal's or a file's flags

@@ -56,8 +56,7 @@ verb_get(struct session *s, const struct request *req)
 		count = req->count;
 	n = snprintf(hdr, sizeof(hdr), "OK %" PRIu64 " size=%" PRIu64 " mtime=%" PRId64 "\n",
 	    count, size, (int64_t)st.st_mtim.tv_sec);
-	if (reply_header(s, hdr, (size_t)n, count) == 0 && count > 0)
-		(void)reply_file(s, fd, req->offset, count);	/* a failure sets s->gone */
+	(void)reply_header_file(s, hdr, (size_t)n, fd, req->offset, count);	/* sets s->gone */
 	io_close_unwritten(fd);
 	return FS_OK;
 }

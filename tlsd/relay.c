@@ -2,11 +2,12 @@
  * The relay: TLS records on fds 0/1, plain bytes on the command's
  * socket, one bounded buffer per direction.  Each step tries whatever is
  * not known to be blocked; poll() waits only for what an operation said
- * it needs (SSL_ERROR_WANT_READ/WRITE, EAGAIN), so bytes OpenSSL holds
- * decrypted (SSL_pending) are read without waiting for the socket, and
- * nothing spins.  A half-close passes on: the client's close_notify or
- * EOF becomes shutdown(SHUT_WR) towards the command, the command's EOF
- * becomes close_notify towards the client.
+ * it needs (SSL_ERROR_WANT_READ/WRITE, EAGAIN) or what a read that found
+ * the socket drained foretells, so bytes OpenSSL holds (SSL_has_pending)
+ * are read without waiting for the socket, and nothing spins.  A
+ * half-close passes on: the client's close_notify or EOF becomes
+ * shutdown(SHUT_WR) towards the command, the command's EOF becomes
+ * close_notify towards the client.
  */
 #include <errno.h>
 #include <openssl/err.h>
@@ -66,9 +67,17 @@ from_client(struct relay *rl)
 		return false;
 	ERR_clear_error();
 	ret = SSL_read(rl->t->ssl, p, room > INT32_MAX ? INT32_MAX : (int)room);
-	if ((n = tls_result(rl, ret, &rl->rd_wait)) > 0)
+	if ((n = tls_result(rl, ret, &rl->rd_wait)) > 0) {
 		relaybuf_added(&rl->up, (size_t)n);
-	else if (n < 0 && SSL_get_error(rl->t->ssl, ret) == SSL_ERROR_ZERO_RETURN)
+		/*
+		 * The client sends requests, each read whole (read-ahead): with
+		 * nothing left in OpenSSL the socket is most likely empty, so
+		 * wait for it rather than read it for EAGAIN; if bytes did come,
+		 * poll says so at once.
+		 */
+		if (!SSL_has_pending(rl->t->ssl))
+			rl->rd_wait = SSL_ERROR_WANT_READ;
+	} else if (n < 0 && SSL_get_error(rl->t->ssl, ret) == SSL_ERROR_ZERO_RETURN)
 		rl->client_eof = true;	/* close_notify, or EOF (SSL_OP_IGNORE_UNEXPECTED_EOF) */
 	else if (n < 0)
 		rl->failed = true;
@@ -112,11 +121,18 @@ from_child(struct relay *rl)
 	size_t room;
 	ssize_t n;
 
-	if (rl->child_eof || rl->child_rd_blocked || (room = relaybuf_room(&rl->down, &p)) == 0)
+	/*
+	 * Only once less than a record is left to encrypt: topping the buffer
+	 * up after each record would be a read per record.
+	 */
+	if (rl->child_eof || rl->child_rd_blocked || relaybuf_held(&rl->down) >= FS_RELAY_RECORD ||
+	    (room = relaybuf_room(&rl->down, &p)) == 0)
 		return false;
 	n = read(rl->t->child_fd, p, room);
 	if (n > 0) {
 		relaybuf_added(&rl->down, (size_t)n);
+		/* Less than asked: the socket was empty, and a read now would most likely say EAGAIN. */
+		rl->child_rd_blocked = (size_t)n < room;
 		return true;
 	}
 	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
@@ -269,6 +285,12 @@ relay_run(struct tlsd *t)
 		return;
 	}
 	rl->t = t;
+	/*
+	 * A record in one read(2) of as much as the socket holds, not its
+	 * header and then its body in two: bytes read ahead stay in OpenSSL,
+	 * and SSL_read serves them before it reads the socket again.
+	 */
+	SSL_set_read_ahead(t->ssl, 1);
 	relay_loop(rl);
 	free(rl);
 }

@@ -9,6 +9,16 @@
 
 /* Bytes held per direction: four TLS records' worth; the two cap tlsd's buffering. */
 #define FS_RELAY_BUF	65536
+/* A TLS record's most plaintext (RFC 8446, 5.1): what one SSL_write sends at most. */
+#define FS_RELAY_RECORD	16384
+
+/*
+ * The command's send buffer on the socketpair (SO_SNDBUF; the kernel
+ * doubles it for its own bookkeeping): room to run ahead of the relay
+ * during a download, so each wake-up moves more.  The kernel's default
+ * (net.core.wmem_default) is a fifth of it.
+ */
+#define FS_RELAY_SOCKBUF	(1 << 20)
 
 struct relaybuf {
 	unsigned char	data[FS_RELAY_BUF];

@@ -157,6 +157,12 @@ spawn_command(struct tlsd *t)
 		free(envp);
 		return r;
 	}
+	/*
+	 * Larger than the default: downloads run faster (bench/results/
+	 * 2026-12-07-1123-tls.md's notes).  The kernel caps it at
+	 * net.core.wmem_max; if it refuses, the default only costs speed.
+	 */
+	(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &(int){ FS_RELAY_SOCKBUF }, sizeof(int));
 	r = spawn_on(sv[1], t->opt->argv, envp, &t->child);
 	free(envp);
 	io_close_unwritten(sv[1]);	/* the command holds it now: its exit is our EOF */

@@ -3,9 +3,9 @@
 TLS 1.0/1.1 refused, 1.2/1.3 accepted, ALPN http/1.1 and never h2; a client stalling
 mid-handshake cut by the deadline and one sending garbage refused, each with one log
 line and no command started; half-close passed on both ways (close_notify one way,
-shutdown the other); a protocol 1 session; 1 GiB byte-identical through TLS; the
-command's exit status and environment; tlsd confined while it relays; and the command
-unable to read the key."""
+shutdown the other); a protocol 1 session; a small file's answer in one TLS record;
+1 GiB byte-identical through TLS; the command's exit status and environment; tlsd
+confined while it relays; and the command unable to read the key."""
 
 import hashlib
 import os
@@ -175,6 +175,31 @@ class Relay(TlsCase):
         self.assertEqual(status, 0, err)
         with open(out_path, "rb") as f:
             self.assertEqual(f.read(), payload)
+
+    def test_small_answer_is_one_record(self):
+        # The handler writes a small file's answer in one write on its AF_UNIX socket
+        # (MSG_MORE holds nothing there), so tlsd reads it whole and sends one record,
+        # as nginx does, not one for the header and one for the body.  Seen on the wire:
+        # the TLS record headers of what the server sends after each request.
+        srv = th.serve(self, self.pki, self.root)
+        raw = socket.create_connection((srv.host, srv.port), timeout=20)
+        self.addCleanup(raw.close)
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = th.client_context(self.pki).wrap_bio(inc, out, server_hostname="localhost")
+        pump = Pump(raw, obj, inc, out)
+        pump.run(obj.do_handshake)
+        for i in range(20):
+            obj.write(b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            pump.flush()
+            got, records = b"", 0
+            while not got.endswith(b"\r\n\r\nhello, world\n"):
+                try:
+                    got += obj.read(1 << 16)
+                except ssl.SSLWantReadError:
+                    records += pump.fill_records()
+            self.assertTrue(got.startswith(b"HTTP/1.1 200 "), got)
+            self.assertEqual(records, 1, "request %d: the answer came in %d records" % (
+                i, records))
 
     def test_gib_byte_identical(self):
         th.need(self, "curl")
@@ -418,6 +443,15 @@ class Pump:
         else:
             self.inc.write_eof()
         return bool(data)
+
+    def fill_records(self):
+        """fill(), reading whole TLS records only; returns how many came."""
+        head = self.raw.recv(5, socket.MSG_WAITALL)
+        if len(head) < 5:
+            raise AssertionError("the connection ended inside a record header")
+        body = self.raw.recv(int.from_bytes(head[3:5], "big"), socket.MSG_WAITALL)
+        self.inc.write(head + body)
+        return 1
 
     def run(self, op, until_closed=True):
         while True:
