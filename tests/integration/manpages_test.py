@@ -43,8 +43,8 @@ class ManCase(unittest.TestCase):
         self.compare(FGET, "fget.1")
 
     def test_tlsd(self):
-        # Its page names what starts it and what it starts: --inetd, --root.
-        self.compare(TLSD, "filesvc-tlsd.8", elsewhere=("inetd", "root"))
+        # Its page names what starts it and what it starts: --inetd, --fork-server, --root.
+        self.compare(TLSD, "filesvc-tlsd.8", elsewhere=("inetd", "fork-server", "root"))
 
 
 if __name__ == "__main__":
