@@ -60,6 +60,18 @@ def status(srv, asked):
     return srv.wait_log(r"^<5>filesvc-inetd: status: ", count=asked)[asked - 1]
 
 
+def wait_started(srv, n):
+    """Until SIGUSR1's counts say n started: a clone can answer its client before
+    the server's reply has come back, and a server killed in between takes that
+    reply with it."""
+    for _ in range(100):
+        asked = len(srv.matching(r"status: ")) + 1
+        if re.search(r", %d started, " % n, status(srv, asked)):
+            return
+        time.sleep(0.05)
+    raise AssertionError("never %d started; log:\n%s" % (n, srv.log()))
+
+
 class ForkServer(InetdCase):
     def fork_inetd(self, status=0, opts=(), extra=(), env=None):
         srv = self.inetd([ECHO, str(status)] + list(extra), opts=["--fork-server"] + list(opts),
@@ -181,6 +193,7 @@ class ForkServer(InetdCase):
         srv = self.fork_inetd()
         first = server_pid(srv)
         a = self.echo(srv)
+        wait_started(srv, 1)
         os.kill(first, signal.SIGKILL)
         srv.wait_log(r"^<4>filesvc-inetd: fork server pid %d was killed by signal 9 \(Killed\); "
                      r"starting another$" % first)
@@ -215,6 +228,7 @@ class ForkServer(InetdCase):
         srv = self.fork_inetd(opts=["-v"], env=self.hold_env())
         first = server_pid(srv)
         a = self.echo(srv)
+        wait_started(srv, 1)
         with open(self.hold, "w") as f:
             f.write("4000\n")  # the next server greets after 4 s
         os.kill(first, signal.SIGKILL)
@@ -223,7 +237,8 @@ class ForkServer(InetdCase):
         time.sleep(1.2)  # the new one is started within a second: now it is starting
         # Meanwhile the loop answers signals and reaps at once...
         asked = time.monotonic()
-        self.assertRegex(status(srv, 1), r"status: 1 connections ")
+        self.assertRegex(status(srv, len(srv.matching(r"status: ")) + 1),
+                         r"status: 1 connections ")
         a.end(6)
         srv.wait_log(r"pid %d exited with status 6 " % a.pid)
         self.assertLess(time.monotonic() - asked, 1.0)
