@@ -114,6 +114,15 @@ clone_serve(struct forkserver *fs, int conn, char *vars[], int nvars)
 
 	log_forked();
 	io_close_unwritten(fs->sock);	/* the server's, not the connection's */
+	/*
+	 * A group of its own, as a spawned tlsd leads (POSIX_SPAWN_SETPGROUP):
+	 * filesvc-inetd's stop signals the group, which is then this clone and
+	 * the command it starts, never the server or another connection.
+	 */
+	if (setpgid(0, 0) == -1) {
+		log_msg(LOG_ERR, errno, "cannot lead a process group");
+		_exit(FS_EXIT_FAIL);
+	}
 	if (dup2(conn, STDIN_FILENO) == -1 || dup2(conn, STDOUT_FILENO) == -1) {
 		log_msg(LOG_ERR, errno, "cannot put the connection on fds 0 and 1");
 		_exit(FS_EXIT_FAIL);

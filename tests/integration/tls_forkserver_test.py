@@ -8,7 +8,8 @@ next connection on, a broken renewal is logged once while the last good one serv
 on; malformed requests are refused without ending the server; a clone whose
 handshake fails runs no command; the clone is confined while it relays; the server
 ends when the requester closes its end; a fd that is not a SEQPACKET socket is a
-usage error, an unreadable key a start-up failure."""
+usage error, an unreadable key a start-up failure; a clone leads a process group
+with its command in it."""
 
 import array
 import os
@@ -185,6 +186,11 @@ class Serving(ForkServerCase):
                     return f.read()
             harness.wait_until(lambda: "Seccomp:\t2" in status(), what="the relay's filter")
             self.assertIn("NoNewPrivs:\t1", status())
+            # A process group of its own, as a spawned tlsd leads, holding its command:
+            # filesvc-inetd's stop signals the group.
+            self.assertEqual(os.getpgid(clones[0]), clones[0])
+            command = harness.children(clones[0])
+            self.assertEqual([os.getpgid(c) for c in command], [clones[0]])
             tls.close()
 
     def clones(self, srv):
