@@ -102,8 +102,8 @@ restart_failed(struct supervisor *sv, int r, int status)
 	    sv->opt->argv[0], why);
 	sv->fs_failed = true;
 	if (r != FORKSPAWN_EXITED && sv->fs.pid != 0) {
+		(void)kill(sv->fs.pid, SIGKILL);	/* unreaped, so still ours; first, as in forkspawn.c */
 		forkspawn_close(&sv->fs);
-		(void)kill(sv->fs.pid, SIGKILL);	/* unreaped, so still ours */
 	}
 }
 

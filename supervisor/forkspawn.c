@@ -271,17 +271,19 @@ our_child(pid_t pid)
 
 /*
  * Under the lock: the server answered late or wrongly, so its replies and
- * our requests are out of step for good.  Stop asking it, and kill it: it
- * is unreaped (the event loop clears pid before reaping), so the signal
- * cannot reach a stranger.
+ * our requests are out of step for good.  Kill it, then stop asking it:
+ * it is unreaped (the event loop clears pid before reaping), so the
+ * signal cannot reach a stranger; killed first, it cannot take the
+ * closed socket for a stop and exit 0 instead (its exit line then says
+ * what happened).
  */
 static void
 server_broken(struct forkspawn *fs)
 {
-	io_close_unwritten(fs->sock);
-	fs->sock = -1;
 	if (fs->pid != 0)
 		(void)kill(fs->pid, SIGKILL);
+	io_close_unwritten(fs->sock);
+	fs->sock = -1;
 }
 
 int

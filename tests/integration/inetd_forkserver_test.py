@@ -10,6 +10,7 @@ each connection's process writes one line with its variables, its parent
 and its server, then exits with the status the client sends it."""
 
 import os
+import random
 import re
 import signal
 import socket
@@ -321,24 +322,26 @@ class NotAForkServer(InetdCase):
             self.assertNotRegex(err, r"running .* for at most")
 
     def test_wrong_greeting(self):
-        prog = ["/bin/sh", "-c", "echo hello >&3; exec sleep 31.25"]
+        arg = unique_seconds()
+        prog = ["/bin/sh", "-c", "echo hello >&3; exec sleep " + arg]
         start = time.monotonic()
         rc, err = self.start(prog)
         self.assertEqual(rc, 1, err)
         self.assertLess(time.monotonic() - start, 8)  # at the first datagram, not the deadline
         self.assertRegex(err, r"(?m)^<3>filesvc-inetd: fork server /bin/sh did not start: it "
                          r"does not speak the fork-server protocol")
-        self.assertEqual(sleepers("31.25"), [])  # killed, not left behind
+        self.assertEqual(sleepers(arg), [])  # killed, not left behind
 
     def test_silence_until_the_deadline(self):
+        arg = unique_seconds()
         start = time.monotonic()
-        rc, err = self.start(["sleep", "31.5"])
+        rc, err = self.start(["sleep", arg])
         self.assertEqual(rc, 1, err)
         self.assertGreaterEqual(time.monotonic() - start, 9.5)
         self.assertRegex(err, r"(?m)^<3>filesvc-inetd: fork server sleep did not start: it does "
                          r"not speak the fork-server protocol \(no \"filesvc-fork-server 1\" "
                          r"within 10 s\)$")
-        self.assertEqual(sleepers("31.5"), [])
+        self.assertEqual(sleepers(arg), [])
 
     def test_not_with_handler_seccomp(self):
         rc, err = self.start([ECHO, "0"], opts=["--handler-seccomp"])
@@ -387,6 +390,12 @@ class WithTlsd(InetdCase):
         self.assertEqual(srv.stop(), 0)
         srv.wait_log(r"^<6>filesvc-inetd: fork server pid %d exited with status 0$" % server)
         self.assertEqual(srv.matching(r"^<[0-4]>"), [])
+
+
+def unique_seconds():
+    """A `sleep` argument no other run of this test on the machine uses at once (CI and
+    a developer's run side by side): sleepers() looks at every process."""
+    return "31.%d" % (os.getpid() * 1000 + random.randrange(1000))
 
 
 def sleepers(arg):
