@@ -168,7 +168,7 @@ static void
 request_serve(struct forkserver *fs, char *buf, size_t len, int conn)
 {
 	char *vars[FORKSERVER_VARS_MAX];
-	int n;
+	int n, err;
 	pid_t pid;
 
 	if ((n = forkserver_vars_split(buf, len, vars, FORKSERVER_VARS_MAX)) < 0) {
@@ -180,10 +180,12 @@ request_serve(struct forkserver *fs, char *buf, size_t len, int conn)
 	context_refresh(fs);
 	if ((pid = clone_parent()) == 0)
 		clone_serve(fs, conn, vars, n);
+	/* Kept before close and the log line touch errno: a reply of no pid and no errno is malformed. */
+	err = pid == -1 ? errno : 0;
 	io_close_unwritten(conn);
 	if (pid == -1)
-		log_msg(LOG_ERR, errno, "fork server: cannot clone for a connection");
-	reply(fs, pid, pid == -1 ? errno : 0);
+		log_msg(LOG_ERR, err, "fork server: cannot clone for a connection");
+	reply(fs, pid, err);
 }
 
 /* The fd filesvc-inetd named, checked to be a SEQPACKET socket. */

@@ -31,9 +31,8 @@ static const char intermediate_ciphers[] =
     "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
 static const char intermediate_groups[] = "X25519:prime256v1:secp384r1";
 
-/* The reason of the last OpenSSL error on this thread, for a log line. */
-static const char *
-ossl_reason(void)
+const char *
+tls_reason(void)
 {
 	unsigned long e = ERR_peek_last_error();
 	const char *s = e != 0 ? ERR_reason_error_string(e) : NULL;
@@ -103,14 +102,14 @@ load_cert(SSL_CTX *ctx, const char *path)
 		return -1;
 	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
 	    SSL_CTX_use_certificate(ctx, x) != 1) {
-		log_msg(LOG_ERR, 0, "cannot load certificate %s: %s", path, ossl_reason());
+		log_msg(LOG_ERR, 0, "cannot load certificate %s: %s", path, tls_reason());
 		goto out;
 	}
 	X509_free(x);
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 		if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
 			X509_free(x);
-			log_msg(LOG_ERR, 0, "cannot load the chain in %s: %s", path, ossl_reason());
+			log_msg(LOG_ERR, 0, "cannot load the chain in %s: %s", path, tls_reason());
 			goto out;
 		}
 	ERR_clear_error();	/* the loop ends on "no start line" */
@@ -134,7 +133,7 @@ load_key(SSL_CTX *ctx, const char *path)
 	/* No passphrase callback: an encrypted key is refused, not prompted for. */
 	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
 	if (k == NULL || SSL_CTX_use_PrivateKey(ctx, k) != 1)
-		log_msg(LOG_ERR, 0, "cannot load key %s: %s", path, ossl_reason());
+		log_msg(LOG_ERR, 0, "cannot load key %s: %s", path, tls_reason());
 	else if (SSL_CTX_check_private_key(ctx) != 1)
 		log_msg(LOG_ERR, 0, "key %s does not match the certificate", path);
 	else
@@ -232,7 +231,7 @@ tls_context(const struct options *opt)
 	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) == 1)
 		ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL || context_settings(ctx) < 0) {
-		log_msg(LOG_ERR, 0, "cannot set up TLS: %s", ossl_reason());
+		log_msg(LOG_ERR, 0, "cannot set up TLS: %s", tls_reason());
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
@@ -261,7 +260,7 @@ handshake_reason(int err, int ret)
 		return "the client closed the connection";
 	if (err == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0)
 		return strerror(errno);
-	return ossl_reason();
+	return tls_reason();
 }
 
 int
@@ -271,7 +270,7 @@ tls_handshake(struct tlsd *t, int64_t deadline_ms)
 
 	if ((t->ssl = SSL_new(t->ctx)) == NULL || SSL_set_rfd(t->ssl, STDIN_FILENO) != 1 ||
 	    SSL_set_wfd(t->ssl, STDOUT_FILENO) != 1) {
-		log_msg(LOG_ERR, 0, "cannot set up TLS: %s", ossl_reason());
+		log_msg(LOG_ERR, 0, "cannot set up TLS: %s", tls_reason());
 		return -1;
 	}
 	for (;;) {

@@ -33,6 +33,9 @@ struct tlsd {
 
 /* tls.c */
 
+/* The reason of the last OpenSSL error on this thread, for a log line. */
+const char *tls_reason(void);
+
 /*
  * Read the certificate (with its chain) and the key, each at most
  * FS_TLS_PEM_MAX bytes, and build the server context: TLS 1.2 and 1.3,

@@ -69,9 +69,7 @@ tls_warm_up(SSL_CTX *server_ctx)
 	ok = ok && warm_once(server_ctx, cctx, TLS1_3_VERSION);
 	ok = ok && warm_once(server_ctx, cctx, TLS1_2_VERSION);
 	if (!ok)	/* only slower: each clone then fetches what it uses */
-		log_msg(LOG_WARNING, 0, "fork server: the warm-up handshake failed: %s",
-		    ERR_reason_error_string(ERR_peek_last_error()) != NULL ?
-		    ERR_reason_error_string(ERR_peek_last_error()) : "unknown error");
+		log_msg(LOG_WARNING, 0, "fork server: the warm-up handshake failed: %s", tls_reason());
 	SSL_CTX_free(cctx);
 	ERR_clear_error();
 }
